@@ -1,0 +1,28 @@
+"""The newswatch contract: the messages every stage of the pipeline speaks and emits.
+
+Version 1 of the contract. Models here are the source of truth; the JSON Schema files under
+``schemas/json/`` are generated from them (``python -m newswatch_schemas.export``).
+"""
+
+from newswatch_schemas.events import (
+    ITEM_EVENT_TYPE,
+    ITEM_SCHEMA_URI,
+    REJECTED_EVENT_TYPE,
+    REJECTED_SCHEMA_URI,
+)
+from newswatch_schemas.news_item import Evidence, NewsItem, Source, TextField, ThemeMatch
+from newswatch_schemas.rejected_entry import RejectedEntry, RejectionReason
+
+__all__ = [
+    "ITEM_EVENT_TYPE",
+    "ITEM_SCHEMA_URI",
+    "REJECTED_EVENT_TYPE",
+    "REJECTED_SCHEMA_URI",
+    "Evidence",
+    "NewsItem",
+    "RejectedEntry",
+    "RejectionReason",
+    "Source",
+    "TextField",
+    "ThemeMatch",
+]

@@ -1,0 +1,188 @@
+"""The ``newswatch`` command: ``run``, ``match`` and ``check-config``."""
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+from pydantic import ValidationError
+
+from newswatch import __version__
+from newswatch.app import run_service
+from newswatch.errors import ConfigError
+from newswatch.feeds import load_feeds
+from newswatch.logs import configure_logging
+from newswatch.match import CompiledTheme, compile_themes, match
+from newswatch.normalise import plain_text
+from newswatch.settings import load_settings
+from newswatch.themes import load_themes
+
+EXIT_CONFIG_ERROR = 2
+MATCH_TEXT_LIMIT = 100_000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job."""
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description="Watch news feeds for configured themes; publish matches to Kafka.",
+    )
+    parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the ingester",
+        description="Poll the feeds and publish matched items. Settings: flags, then "
+        "NEWSWATCH_* environment variables, then the settings file, then defaults.",
+    )
+    _add_config_flags(run)
+    run.add_argument("--config", type=Path, help="settings file (YAML); or NEWSWATCH_CONFIG_FILE")
+    run.add_argument("--once", action="store_true", help="poll every feed once, then exit")
+    run.add_argument(
+        "--sink",
+        choices=["kafka", "stdout"],
+        default="kafka",
+        help="kafka (default), or stdout: one structured CloudEvent JSON line per item",
+    )
+    run.add_argument(
+        "--bootstrap-servers",
+        dest="kafka_bootstrap_servers",
+        help="Kafka bootstrap servers, comma-separated",
+    )
+    run.add_argument("--topic-prefix", dest="topic_prefix", help="prefix of every topic name")
+    run.add_argument(
+        "--metrics-port",
+        dest="metrics_port",
+        type=int,
+        help="port of /metrics, /healthz and /readyz",
+    )
+    run.add_argument(
+        "--poll-interval",
+        dest="poll_interval_seconds",
+        type=float,
+        help="seconds between polls of a feed",
+    )
+    run.add_argument("--log-format", dest="log_format", choices=["auto", "json", "console"])
+    run.add_argument("--log-level", dest="log_level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    matcher = commands.add_parser(
+        "match",
+        help="tag JSON lines from stdin with themes",
+        description="Read JSON lines with 'title', 'summary' and optional 'id' and 'lang' on "
+        "stdin; write one JSON line per input line, in order, with 'id' and 'themes'.",
+    )
+    matcher.add_argument(
+        "--themes",
+        type=Path,
+        dest="themes_file",
+        help="themes file (YAML); bundled themes if omitted",
+    )
+
+    check = commands.add_parser(
+        "check-config",
+        help="validate the feeds and themes files",
+        description="Validate both files; on error print file, line and field, and exit 2.",
+    )
+    _add_config_flags(check)
+    return parser
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--feeds",
+        type=Path,
+        dest="feeds_file",
+        help="feeds file (YAML); or NEWSWATCH_FEEDS_FILE; bundled list if neither",
+    )
+    parser.add_argument(
+        "--themes",
+        type=Path,
+        dest="themes_file",
+        help="themes file (YAML); or NEWSWATCH_THEMES_FILE; bundled if neither",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newswatch`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "match":
+            return _match(args.themes_file, sys.stdin, sys.stdout)
+        return _check_config(args)
+    except ConfigError as error:
+        print(f"newswatch: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    flag_names = (
+        "feeds_file",
+        "themes_file",
+        "kafka_bootstrap_servers",
+        "topic_prefix",
+        "metrics_port",
+        "poll_interval_seconds",
+        "log_format",
+        "log_level",
+    )
+    settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
+    configure_logging(settings.log_format, settings.log_level)
+    return asyncio.run(run_service(settings, once=args.once, sink_kind=args.sink))
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    settings = load_settings({"feeds_file": args.feeds_file, "themes_file": args.themes_file})
+    feeds_path, feeds = load_feeds(settings.feeds_file)
+    themes_path, themes = load_themes(settings.themes_file)
+    compile_themes(themes)
+    print(f"{feeds_path}: {len(feeds.feeds)} feeds OK")
+    print(
+        f"{themes_path}: {len(themes.themes)} themes OK "
+        f"({', '.join(theme.name for theme in themes.themes)})"
+    )
+    return 0
+
+
+def _match(themes_file: Path | None, source: TextIO, sink: TextIO) -> int:
+    """Tag each input line; a bad line gets an ``error`` instead of ``themes``, in place."""
+    configure_logging("auto", "WARNING")
+    _, theme_set = load_themes(themes_file)
+    themes = compile_themes(theme_set)
+    failures = 0
+    for line_number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        result: dict[str, Any]
+        try:
+            result = _tag_line(themes, line)
+        except (json.JSONDecodeError, TypeError, ValidationError) as error:
+            failures += 1
+            structlog.get_logger("newswatch.match").warning(
+                "unreadable input line", line=line_number, error=str(error)
+            )
+            result = {"id": None, "line": line_number, "error": str(error), "themes": []}
+        sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sink.flush()
+    return 1 if failures else 0
+
+
+def _tag_line(themes: tuple[CompiledTheme, ...], line: str) -> dict[str, Any]:
+    """One output record of ``match`` for one input line."""
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise TypeError("line is not a JSON object")
+    title = plain_text(str(record.get("title") or ""), MATCH_TEXT_LIMIT)
+    summary = plain_text(str(record.get("summary") or ""), MATCH_TEXT_LIMIT)
+    found = match(themes, title, summary)
+    return {"id": record.get("id"), "themes": [theme.model_dump(mode="json") for theme in found]}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""The ingester's errors. Each carries the context needed to find the fault.
+
+NewswatchError
+├── ConfigError          a configuration file or setting is wrong (file, line, field)
+├── FeedError            one feed failed; the service goes on with the others
+│   ├── FetchError       the HTTP exchange failed (reason from ``FetchFailure``)
+│   └── ParseError       the body is not a feed we can read
+├── EntryRejectedError        one entry cannot be normalised; it goes to the dead-letter topic
+└── PublishError         Kafka did not acknowledge a record
+"""
+
+from enum import StrEnum
+from pathlib import Path
+
+from newswatch_schemas import RejectionReason
+
+
+class NewswatchError(Exception):
+    """Base of every error the ingester raises on purpose."""
+
+
+class ConfigError(NewswatchError):
+    """A configuration problem, located as precisely as the input allows."""
+
+    def __init__(
+        self, message: str, *, path: Path | None = None, line: int | None = None, field: str = ""
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        super().__init__(self.location() + message)
+
+    def location(self) -> str:
+        """``file:line: field: `` prefix, with whatever parts are known."""
+        parts = []
+        if self.path is not None:
+            parts.append(str(self.path) if self.line is None else f"{self.path}:{self.line}")
+        if self.field:
+            parts.append(self.field)
+        return "".join(f"{part}: " for part in parts)
+
+
+class FetchFailure(StrEnum):
+    """Why a fetch failed: a closed set, used as the ``outcome`` metric label."""
+
+    TIMEOUT = "timeout"
+    CONNECT = "connect_error"
+    HTTP_STATUS = "http_error"
+    TOO_LARGE = "too_large"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    PROTOCOL = "protocol_error"
+
+
+class FeedError(NewswatchError):
+    """A failure confined to one feed."""
+
+    def __init__(self, message: str, *, feed_url: str) -> None:
+        self.feed_url = feed_url
+        super().__init__(f"{feed_url}: {message}")
+
+
+class FetchError(FeedError):
+    """The feed could not be fetched."""
+
+    def __init__(
+        self, message: str, *, feed_url: str, reason: FetchFailure, status: int | None = None
+    ) -> None:
+        self.reason = reason
+        self.status = status
+        super().__init__(message, feed_url=feed_url)
+
+
+class ParseError(FeedError):
+    """The body could not be read as a feed at all."""
+
+
+class EntryRejectedError(NewswatchError):
+    """One entry could not be normalised; ``reason`` is a closed set."""
+
+    def __init__(self, reason: RejectionReason, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason.value}: {detail}")
+
+
+class PublishError(NewswatchError):
+    """Kafka did not acknowledge a record."""
+
+    def __init__(self, message: str, *, topic: str) -> None:
+        self.topic = topic
+        super().__init__(f"{topic}: {message}")

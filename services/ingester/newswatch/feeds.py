@@ -1,0 +1,59 @@
+"""The feeds file: which feeds to poll, under which names."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from newswatch.config_files import bundled_file, load_yaml_model
+
+
+class FeedConfig(BaseModel):
+    """One feed to poll."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(min_length=1)
+    name: str = Field("", description="Shown in logs and metrics; defaults to the URL's host.")
+    poll_interval_seconds: float | None = Field(None, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _default_name(self) -> "FeedConfig":
+        if not self.name:
+            object.__setattr__(self, "name", urlsplit(self.url).hostname or self.url)
+        return self
+
+
+class FeedList(BaseModel):
+    """The whole feeds file: ``feeds:`` and its entries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feeds: list[FeedConfig]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "FeedList":
+        seen: dict[str, int] = {}
+        for index, feed in enumerate(self.feeds):
+            for key, value in (("url", feed.url), ("name", feed.name)):
+                marker = f"{key}:{value}"
+                if marker in seen:
+                    raise ValueError(
+                        f"feeds[{index}].{key} {value!r} repeats feeds[{seen[marker]}].{key}"
+                    )
+                seen[marker] = index
+        return self
+
+
+def load_feeds(path: Path | None) -> tuple[Path, FeedList]:
+    """Load and validate the feeds file, or the bundled one when ``path`` is None."""
+    chosen = path or bundled_file("feeds.yaml")
+    return chosen, load_yaml_model(chosen, FeedList)

@@ -1,0 +1,116 @@
+"""The HTTP port: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for orchestrators.
+
+``/healthz`` (liveness) answers 200 while the event loop keeps beating; ``/readyz`` answers 200
+only when the configuration is loaded and Kafka answers, 503 with the reason otherwise.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+HEARTBEAT_STALE_SECONDS = 30.0
+
+
+class HealthState:
+    """What the probes report; the service updates it, the HTTP thread reads it."""
+
+    def __init__(self) -> None:
+        self.config_loaded = False
+        self.sink_ready: Callable[[], bool] = lambda: False
+        self._last_beat = time.monotonic()
+
+    def beat(self) -> None:
+        """Called from the event loop to show it is not stuck."""
+        self._last_beat = time.monotonic()
+
+    def alive(self) -> bool:
+        """True while the event loop has beaten recently."""
+        return time.monotonic() - self._last_beat < HEARTBEAT_STALE_SECONDS
+
+    def not_ready_reason(self) -> str:
+        """Empty when ready; otherwise why not."""
+        if not self.config_loaded:
+            return "configuration not loaded"
+        if not self.sink_ready():
+            return "kafka not reachable"
+        return ""
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Probe requests are not worth a log line each."""
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def make_app(registry: CollectorRegistry, state: HealthState) -> Callable[..., Iterable[bytes]]:
+    """The WSGI application serving the three endpoints."""
+    metrics_app = make_wsgi_app(registry)
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            result: Iterable[bytes] = metrics_app(environ, start_response)
+            return result
+        if path == "/healthz":
+            alive = state.alive()
+            return _json(start_response, 200 if alive else 503, {"alive": alive})
+        if path == "/readyz":
+            reason = state.not_ready_reason()
+            return _json(
+                start_response, 503 if reason else 200, {"ready": not reason, "reason": reason}
+            )
+        return _json(
+            start_response,
+            404,
+            {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz"]},
+        )
+
+    return app
+
+
+def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    phrase = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+    payload = json.dumps(body).encode("utf-8")
+    start_response(
+        f"{status} {phrase}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+class HttpEndpoint:
+    """The HTTP server on its own daemon thread."""
+
+    def __init__(self, host: str, port: int, app: Callable[..., Iterable[bytes]]) -> None:
+        self._server = make_server(
+            host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="newswatch-http", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when 0 was asked for)."""
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        """Start serving."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()

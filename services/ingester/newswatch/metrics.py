@@ -1,0 +1,121 @@
+"""Prometheus metrics of the ingester. Labels come only from configured or closed sets."""
+
+import platform
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from newswatch.errors import FetchFailure
+from newswatch_schemas import RejectionReason
+
+NAMESPACE = "newswatch"
+
+FETCH_OUTCOMES = ("ok", "not_modified", "parse_error", *(failure.value for failure in FetchFailure))
+DROP_REASONS = ("duplicate", "no_theme", *(reason.value for reason in RejectionReason))
+PUBLISH_OUTCOMES = ("ok", "error")
+
+
+class Metrics:
+    """Every metric the ingester exposes, registered in one registry."""
+
+    def __init__(self, registry: CollectorRegistry, version: str) -> None:
+        self.registry = registry
+        self.build_info = Info(
+            "build", "Version of the running ingester.", namespace=NAMESPACE, registry=registry
+        )
+        self.build_info.info({"version": version, "python": platform.python_version()})
+        self.feeds_configured = Gauge(
+            "feeds_configured",
+            "Feeds in the loaded feeds file.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_fetches = Counter(
+            "feed_fetches_total",
+            "Feed polls, by outcome.",
+            ["feed", "outcome"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_fetch_duration = Histogram(
+            "feed_fetch_duration_seconds",
+            "Time to fetch one feed, body included.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+        self.feed_last_success = Gauge(
+            "feed_last_success_timestamp_seconds",
+            "When the feed was last fetched and parsed.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.items_fetched = Counter(
+            "items_fetched_total",
+            "Entries read from feeds.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.items_matched = Counter(
+            "items_matched_total",
+            "New items that matched a theme.",
+            ["theme"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.items_dropped = Counter(
+            "items_dropped_total",
+            "Entries not published as items, by reason.",
+            ["reason"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.events_published = Counter(
+            "events_published_total",
+            "Records sent to Kafka, by acknowledgement outcome.",
+            ["topic", "outcome"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.publish_latency = Histogram(
+            "publish_latency_seconds",
+            "From send to Kafka acknowledgement.",
+            namespace=NAMESPACE,
+            registry=registry,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.pipeline_delay = Histogram(
+            "pipeline_delay_seconds",
+            "From an item's publication time in its feed to its Kafka acknowledgement.",
+            namespace=NAMESPACE,
+            registry=registry,
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400),
+        )
+        self.unacked_records = Gauge(
+            "kafka_unacked_records",
+            "Records sent and not yet acknowledged by Kafka.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+
+    def preinitialise(
+        self, feeds: Iterable[str], themes: Iterable[str], topics: Iterable[str]
+    ) -> None:
+        """Create every label combination at zero, so rates and alerts see them from the start."""
+        feed_names = list(feeds)
+        self.feeds_configured.set(len(feed_names))
+        for feed in feed_names:
+            self.items_fetched.labels(feed)
+            self.feed_fetch_duration.labels(feed)
+            for outcome in FETCH_OUTCOMES:
+                self.feed_fetches.labels(feed, outcome)
+        for theme in themes:
+            self.items_matched.labels(theme)
+        for reason in DROP_REASONS:
+            self.items_dropped.labels(reason)
+        for topic in topics:
+            for outcome in PUBLISH_OUTCOMES:
+                self.events_published.labels(topic, outcome)

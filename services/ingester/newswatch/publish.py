@@ -1,0 +1,217 @@
+"""Publishing: the last stage, where an item is done only once its destination confirms it.
+
+``KafkaSink`` sends each item to ``<prefix>.items`` and to one ``<prefix>.theme.<theme>``
+topic per theme, in CloudEvents binary mode, and returns only when every copy is
+acknowledged (acks=all, idempotent producer). The number of unacknowledged records is
+bounded: when the bound is reached, publishing waits, and so does polling behind it.
+``StdoutSink`` writes structured-mode CloudEvents, one JSON line per item, for ``--once``.
+"""
+
+import asyncio
+import sys
+import time
+from typing import Any, Protocol, TextIO
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from newswatch.envelope import (
+    binary_headers,
+    item_attributes,
+    rejected_attributes,
+    structured_event,
+)
+from newswatch.errors import PublishError
+from newswatch.metrics import Metrics
+from newswatch.settings import Settings
+from newswatch.topics import TopicNames
+from newswatch_schemas import NewsItem, RejectedEntry
+
+
+class Sink(Protocol):
+    """Where finished items go. Each ``publish_*`` returns once the item is safely stored."""
+
+    async def publish_item(self, item: NewsItem) -> None:
+        """Store one matched item; raise ``PublishError`` when that cannot be confirmed."""
+
+    async def publish_rejected(self, rejected: RejectedEntry) -> None:
+        """Store one entry that could not be normalised."""
+
+    def is_ready(self) -> bool:
+        """Whether the sink can take items now."""
+
+    async def close(self) -> None:
+        """Deliver what is pending, within the shutdown budget, and release resources."""
+
+
+def kafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Connection settings shared by the producer and the admin client."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+        "client_id": settings.kafka_client_id,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_sasl_mechanism:
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return config
+
+
+def ensure_topics(settings: Settings, topics: list[str]) -> list[str]:
+    """Create the topics that do not exist yet; return the ones created. Blocking."""
+    admin = KafkaAdminClient(**kafka_client_config(settings))
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in topics if name not in existing]
+        created = []
+        for name in missing:
+            try:
+                admin.create_topics(
+                    [NewTopic(name, settings.topic_partitions, settings.topic_replication_factor)]
+                )
+                created.append(name)
+            except TopicAlreadyExistsError:
+                continue
+        return created
+    finally:
+        admin.close()
+
+
+class KafkaSink:
+    """Publishes to Kafka; build it with ``KafkaSink.connect`` (blocking, run it in a thread)."""
+
+    def __init__(
+        self, producer: Any, topics: TopicNames, metrics: Metrics, max_unacked: int
+    ) -> None:
+        self._producer = producer
+        self._topics = topics
+        self._metrics = metrics
+        self._slots = asyncio.Semaphore(max_unacked)
+        self._flush_seconds = 30.0
+
+    @classmethod
+    def connect(cls, settings: Settings, topics: TopicNames, metrics: Metrics) -> "KafkaSink":
+        """Open the producer (idempotent, acks=all). Blocks until the cluster answers."""
+        producer = KafkaProducer(
+            **kafka_client_config(settings),
+            acks="all",
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=5,
+            linger_ms=5,
+            max_block_ms=10_000,
+        )
+        sink = cls(producer, topics, metrics, settings.max_unacked_records)
+        sink._flush_seconds = settings.shutdown_flush_seconds
+        return sink
+
+    async def publish_item(self, item: NewsItem) -> None:
+        """Send the item to the items topic and its theme topics; wait for every ack."""
+        value = item.model_dump_json().encode("utf-8")
+        headers = binary_headers(item_attributes(item))
+        key = item.id.encode("ascii")
+        destinations = [self._topics.items, *(self._topics.theme(m.theme) for m in item.themes)]
+        results = await asyncio.gather(
+            *(self._send(topic, key, value, headers) for topic in destinations),
+            return_exceptions=True,
+        )
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            raise failures[0]
+        if not item.published_at_estimated:
+            self._metrics.pipeline_delay.observe(time.time() - item.published_at.timestamp())
+
+    async def publish_rejected(self, rejected: RejectedEntry) -> None:
+        """Send the rejected entry to the dead-letter topic; wait for the ack."""
+        await self._send(
+            self._topics.dead_letters,
+            rejected.id.encode("ascii"),
+            rejected.model_dump_json().encode("utf-8"),
+            binary_headers(rejected_attributes(rejected)),
+        )
+
+    def is_ready(self) -> bool:
+        """True while the producer holds a live connection to the cluster."""
+        return bool(self._producer.bootstrap_connected())
+
+    async def close(self) -> None:
+        """Flush pending records within the shutdown budget, then close the producer."""
+        await asyncio.to_thread(self._producer.flush, self._flush_seconds)
+        await asyncio.to_thread(self._producer.close, self._flush_seconds)
+
+    async def _send(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
+        await self._slots.acquire()
+        self._metrics.unacked_records.inc()
+        started = time.monotonic()
+        try:
+            await self._send_and_wait(topic, key, value, headers)
+        except PublishError:
+            self._metrics.events_published.labels(topic, "error").inc()
+            raise
+        else:
+            self._metrics.events_published.labels(topic, "ok").inc()
+            self._metrics.publish_latency.observe(time.monotonic() - started)
+        finally:
+            self._metrics.unacked_records.dec()
+            self._slots.release()
+
+    async def _send_and_wait(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        acknowledged: asyncio.Future[None] = loop.create_future()
+
+        def on_result(result: Any) -> None:
+            loop.call_soon_threadsafe(_resolve, acknowledged, _as_error(result))
+
+        try:
+            future = self._producer.send(topic, key=key, value=value, headers=headers)
+        except KafkaError as error:
+            raise PublishError(f"send refused: {error}", topic=topic) from error
+        future.add_callback(on_result)
+        future.add_errback(on_result)
+        try:
+            await acknowledged
+        except KafkaError as error:
+            raise PublishError(f"not acknowledged: {error}", topic=topic) from error
+
+
+def _as_error(result: Any) -> BaseException | None:
+    """kafka-python hands the callback record metadata and the errback an exception."""
+    return result if isinstance(result, BaseException) else None
+
+
+def _resolve(future: "asyncio.Future[None]", error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
+class StdoutSink:
+    """Writes each item as one structured-mode CloudEvent JSON line; nothing to acknowledge."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+
+    async def publish_item(self, item: NewsItem) -> None:
+        """Write the item's event line and flush it."""
+        self._stream.write(structured_event(item_attributes(item), item.model_dump_json()) + "\n")
+        self._stream.flush()
+
+    async def publish_rejected(self, rejected: RejectedEntry) -> None:
+        """Rejected entries are only logged in stdout mode: stdout carries items alone."""
+
+    def is_ready(self) -> bool:
+        """Always ready."""
+        return True
+
+    async def close(self) -> None:
+        """Flush the stream."""
+        self._stream.flush()

@@ -1,0 +1,107 @@
+"""All service settings in one place.
+
+Precedence, highest first: command-line flags, ``NEWSWATCH_*`` environment variables, the
+settings file (YAML; ``--config`` or ``NEWSWATCH_CONFIG_FILE``), then the defaults below.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    YamlConfigSettingsSource,
+)
+
+from newswatch.errors import ConfigError
+
+CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
+
+
+class Settings(BaseSettings):
+    """Every knob of the ingester; each field is also ``NEWSWATCH_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWATCH_", extra="forbid", frozen=True)
+
+    feeds_file: Path | None = Field(None, description="Feeds file (YAML); bundled list if unset.")
+    themes_file: Path | None = Field(None, description="Themes file (YAML); bundled if unset.")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str = "newswatch-ingester"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    topic_prefix: str = Field("newswatch", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+    topic_partitions: int = Field(3, ge=1)
+    topic_replication_factor: int = Field(1, ge=1)
+    max_unacked_records: int = Field(
+        10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
+    )
+    shutdown_flush_seconds: float = Field(30.0, gt=0)
+
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
+    metrics_port: int = Field(9120, ge=0, le=65535)
+
+    poll_interval_seconds: float = Field(300.0, gt=0)
+    max_concurrent_fetches: int = Field(16, ge=1)
+    connect_timeout_seconds: float = Field(10.0, gt=0)
+    read_timeout_seconds: float = Field(20.0, gt=0)
+    total_timeout_seconds: float = Field(60.0, gt=0, description="Whole request, body included.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(5, ge=0)
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+    seen_ids_capacity: int = Field(
+        500_000, ge=1000, description="Item ids remembered as already published, per process."
+    )
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (passed as init arguments), then environment, then the YAML settings file."""
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+
+def load_settings(flags: dict[str, Any], config_file: Path | None = None) -> Settings:
+    """Build the settings from flags, environment and an optional YAML settings file.
+
+    Flags whose value is ``None`` were not given and do not override anything.
+    """
+    given = {name: value for name, value in flags.items() if value is not None}
+    path = config_file or _path_from_environment()
+    settings_cls: type[Settings] = Settings
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError("settings file not found", path=path)
+
+        class FileBackedSettings(Settings):
+            model_config = SettingsConfigDict(yaml_file=path)
+
+        settings_cls = FileBackedSettings
+    try:
+        return settings_cls(**given)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        source = f"flag, NEWSWATCH_{field.upper()} or {path}" if path else "flag or environment"
+        raise ConfigError(f"{first['msg']} (from {source})", path=path, field=field) from error
+    except SettingsError as error:
+        raise ConfigError(str(error), path=path) from error
+
+
+def _path_from_environment() -> Path | None:
+    value = os.environ.get(CONFIG_FILE_VARIABLE)
+    return Path(value) if value else None

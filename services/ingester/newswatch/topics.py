@@ -1,0 +1,28 @@
+"""Kafka topic names, all under one configurable prefix."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """``<prefix>.items``, ``<prefix>.theme.<theme>`` and ``<prefix>.dlq``."""
+
+    prefix: str
+
+    @property
+    def items(self) -> str:
+        """Every matched item, once."""
+        return f"{self.prefix}.items"
+
+    @property
+    def dead_letters(self) -> str:
+        """Entries that could not be normalised, with the reason."""
+        return f"{self.prefix}.dlq"
+
+    def theme(self, theme: str) -> str:
+        """The items of one theme."""
+        return f"{self.prefix}.theme.{theme}"
+
+    def all_topics(self, themes: list[str]) -> list[str]:
+        """Every topic the ingester writes to, for creation at start-up."""
+        return [self.items, self.dead_letters, *(self.theme(name) for name in themes)]
