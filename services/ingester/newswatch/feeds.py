@@ -39,10 +39,11 @@ class FeedList(BaseModel):
 
     feeds: list[FeedConfig]
 
-    @model_validator(mode="after")
-    def _unique(self) -> "FeedList":
+    @field_validator("feeds")
+    @classmethod
+    def _unique(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
         seen: dict[str, int] = {}
-        for index, feed in enumerate(self.feeds):
+        for index, feed in enumerate(feeds):
             for key, value in (("url", feed.url), ("name", feed.name)):
                 marker = f"{key}:{value}"
                 if marker in seen:
@@ -50,7 +51,7 @@ class FeedList(BaseModel):
                         f"feeds[{index}].{key} {value!r} repeats feeds[{seen[marker]}].{key}"
                     )
                 seen[marker] = index
-        return self
+        return feeds
 
 
 def load_feeds(path: Path | None) -> tuple[Path, FeedList]:

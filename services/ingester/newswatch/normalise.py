@@ -141,10 +141,11 @@ def entry_id(entry: RawEntry, feed: FeedContext) -> str:
     The link is preferred because it names the article itself: the same article carried by
     two feeds, or with a different tracking parameter, gets one id.
     """
-    try:
-        return stable_id("url", canonical_url(entry.link, feed.base_url))
-    except ValueError:
-        pass
+    if entry.link.strip():
+        try:
+            return stable_id("url", canonical_url(entry.link, feed.base_url))
+        except ValueError:
+            pass
     if entry.guid:
         return stable_id("guid", feed.url, entry.guid)
     return stable_id("entry", feed.url, entry.title, entry.published_raw, str(entry.index))

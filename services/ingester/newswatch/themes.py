@@ -7,7 +7,7 @@ is present, and the summed weight of the distinct terms found reaches the thresh
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from newswatch.config_files import bundled_file, load_yaml_model
 
@@ -70,13 +70,14 @@ class ThemeSet(BaseModel):
 
     themes: list[Theme] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> "ThemeSet":
-        names = [theme.name for theme in self.themes]
+    @field_validator("themes")
+    @classmethod
+    def _unique_names(cls, themes: list[Theme]) -> list[Theme]:
+        names = [theme.name for theme in themes]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"theme names repeat: {', '.join(repeated)}")
-        return self
+        return themes
 
 
 def load_themes(path: Path | None) -> tuple[Path, ThemeSet]:
