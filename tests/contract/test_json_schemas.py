@@ -1,0 +1,81 @@
+"""The checked-in JSON Schema files are what the models generate, and they accept real events."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from newswatch_schemas import Evidence, NewsItem, Source, ThemeMatch
+from newswatch_schemas.export import render_schemas
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
+
+
+@pytest.mark.parametrize("name", sorted(render_schemas()))
+def test_schema_file_is_current(name: str) -> None:
+    checked_in = (SCHEMA_DIR / name).read_text(encoding="utf-8")
+    assert checked_in == render_schemas()[name], (
+        f"schemas/json/{name} is stale: run `python -m newswatch_schemas.export`"
+    )
+
+
+def test_no_unexpected_schema_files() -> None:
+    assert sorted(path.name for path in SCHEMA_DIR.glob("*.json")) == sorted(render_schemas())
+
+
+def sample_item() -> NewsItem:
+    moment = datetime(2020, 5, 4, 5, 30, tzinfo=UTC)
+    return NewsItem(
+        id="0123456789abcdef0123456789abcdef",
+        url="http://news.test/a",
+        title="Taliban attack",
+        summary="",
+        published_at=moment,
+        published_at_estimated=False,
+        fetched_at=moment,
+        language="en",
+        source=Source(feed_url="http://news.test/rss", name="news"),
+        authors=[],
+        tags=[],
+        themes=[
+            ThemeMatch(
+                theme="taliban_attacks",
+                score=1.0,
+                evidence=[
+                    Evidence(
+                        term="taliban",
+                        rule="actor",
+                        field="title",
+                        start=0,
+                        end=7,
+                        text="Taliban",
+                        weight=1.0,
+                    )
+                ],
+            )
+        ],
+    )
+
+
+def test_serialised_item_validates_against_its_schema() -> None:
+    schema = json.loads((SCHEMA_DIR / "news_item.v1.schema.json").read_text(encoding="utf-8"))
+    instance = json.loads(sample_item().model_dump_json())
+    jsonschema.Draft202012Validator(schema).validate(instance)
+    assert instance["published_at"] == "2020-05-04T05:30:00Z"
+
+
+def test_schema_rejects_a_broken_item() -> None:
+    schema = json.loads((SCHEMA_DIR / "news_item.v1.schema.json").read_text(encoding="utf-8"))
+    instance = json.loads(sample_item().model_dump_json())
+    instance["id"] = "not-a-digest"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(instance)
+
+
+def test_models_refuse_non_utc_times() -> None:
+    data = json.loads(sample_item().model_dump_json())
+    data["fetched_at"] = datetime(2020, 5, 4, tzinfo=timezone(timedelta(hours=4, minutes=30)))
+    with pytest.raises(ValueError, match="UTC"):
+        NewsItem.model_validate(data)

@@ -1,0 +1,76 @@
+"""Parsing fixture feeds of each format, and refusing what is not a feed."""
+
+from pathlib import Path
+
+import pytest
+
+from newswatch.errors import ParseError
+from newswatch.parse import parse_feed
+
+FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
+
+
+def test_rss2() -> None:
+    feed = parse_feed(
+        (FEEDS / "rss2.xml").read_bytes(),
+        feed_url="http://t/",
+        content_type="application/rss+xml",
+        base_url="http://feeds.test/rss2.xml",
+    )
+    assert feed.title == "Kabul Wire"
+    assert len(feed.entries) == 4
+    first = feed.entries[0]
+    assert first.guid == "kabul-wire-41"
+    assert first.published is not None
+    assert first.published.isoformat() == "2020-05-04T05:30:00+00:00"
+    assert first.authors == ("Staff reporter",)
+    assert first.tags == ("Security",)
+    assert first.language == "en-us"
+
+
+def test_atom_resolves_relative_links_and_keeps_authors() -> None:
+    feed = parse_feed(
+        (FEEDS / "atom.xml").read_bytes(),
+        feed_url="http://t/",
+        content_type="application/atom+xml",
+        base_url="http://feeds.test/atom",
+    )
+    first = feed.entries[0]
+    assert first.link == "http://atom.example.test/news/prisoners-freed?fbclid=abc123&page=2"
+    assert first.authors == ("Ayesha Rahimi", "John Doe")
+    assert first.language == "en"
+
+
+def test_rdf() -> None:
+    feed = parse_feed(
+        (FEEDS / "rdf.xml").read_bytes(),
+        feed_url="http://t/",
+        content_type="application/rdf+xml",
+        base_url="http://feeds.test/rdf",
+    )
+    assert [entry.link for entry in feed.entries] == [
+        "http://rdf.example.test/helmand-ambush",
+        "http://rdf.example.test/doha-flights",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty body"),
+        (b"<html><body><p>Not a feed</p></body></html>", "not a feed"),
+        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss/>', "entities"),
+    ],
+)
+def test_not_a_feed(body: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_feed(body, feed_url="http://t/", content_type="text/html", base_url="http://t/")
+
+
+def test_a_local_path_as_body_is_not_opened(tmp_path: Path) -> None:
+    local = tmp_path / "secret.xml"
+    local.write_bytes((FEEDS / "rss2.xml").read_bytes())
+    with pytest.raises(ParseError):
+        parse_feed(
+            str(local).encode(), feed_url="http://t/", content_type="text/xml", base_url="http://t/"
+        )
