@@ -9,6 +9,7 @@ bounded: when the bound is reached, publishing waits, and so does polling behind
 
 import asyncio
 import sys
+import threading
 import time
 from typing import Any, Protocol, TextIO
 
@@ -51,6 +52,7 @@ def kafka_client_config(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "client_id": settings.kafka_client_id,
         "security_protocol": settings.kafka_security_protocol,
+        "bootstrap_timeout_ms": 10_000,
     }
     if settings.kafka_sasl_mechanism:
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
@@ -80,32 +82,78 @@ def ensure_topics(settings: Settings, topics: list[str]) -> list[str]:
         admin.close()
 
 
+class ClusterProbe:
+    """Asks the cluster for its metadata every few seconds, on a daemon thread.
+
+    The producer has no public "connected" signal after bootstrap, so readiness comes from
+    this real round trip (and from acknowledgements, which prove contact too).
+    """
+
+    INTERVAL_SECONDS = 5.0
+    STALE_SECONDS = 15.0
+
+    def __init__(self, admin: Any) -> None:
+        self._admin = admin
+        self._last_contact = time.monotonic()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="newswatch-kafka-probe", daemon=True)
+        self._thread.start()
+
+    def contact(self) -> None:
+        """Record that the cluster answered just now."""
+        self._last_contact = time.monotonic()
+
+    def recent(self) -> bool:
+        """True when the cluster answered within the last ``STALE_SECONDS``."""
+        return time.monotonic() - self._last_contact < self.STALE_SECONDS
+
+    def close(self) -> None:
+        """Stop probing and close the admin client."""
+        self._closed.set()
+        self._thread.join(timeout=self.INTERVAL_SECONDS * 2)
+        self._admin.close()
+
+    def _run(self) -> None:
+        while not self._closed.wait(self.INTERVAL_SECONDS):
+            try:
+                self._admin.describe_cluster()
+            except KafkaError:
+                continue
+            self.contact()
+
+
 class KafkaSink:
     """Publishes to Kafka; build it with ``KafkaSink.connect`` (blocking, run it in a thread)."""
 
     def __init__(
-        self, producer: Any, topics: TopicNames, metrics: Metrics, max_unacked: int
+        self,
+        producer: Any,
+        probe: ClusterProbe,
+        topics: TopicNames,
+        metrics: Metrics,
+        settings: Settings,
     ) -> None:
         self._producer = producer
+        self._probe = probe
         self._topics = topics
         self._metrics = metrics
-        self._slots = asyncio.Semaphore(max_unacked)
-        self._flush_seconds = 30.0
+        self._slots = asyncio.Semaphore(settings.max_unacked_records)
+        self._flush_seconds = settings.shutdown_flush_seconds
 
     @classmethod
     def connect(cls, settings: Settings, topics: TopicNames, metrics: Metrics) -> "KafkaSink":
         """Open the producer (idempotent, acks=all). Blocks until the cluster answers."""
+        config = kafka_client_config(settings)
         producer = KafkaProducer(
-            **kafka_client_config(settings),
+            **config,
             acks="all",
             enable_idempotence=True,
             max_in_flight_requests_per_connection=5,
             linger_ms=5,
             max_block_ms=10_000,
         )
-        sink = cls(producer, topics, metrics, settings.max_unacked_records)
-        sink._flush_seconds = settings.shutdown_flush_seconds
-        return sink
+        probe = ClusterProbe(KafkaAdminClient(**config, request_timeout_ms=5_000))
+        return cls(producer, probe, topics, metrics, settings)
 
     async def publish_item(self, item: NewsItem) -> None:
         """Send the item to the items topic and its theme topics; wait for every ack."""
@@ -133,13 +181,14 @@ class KafkaSink:
         )
 
     def is_ready(self) -> bool:
-        """True while the producer holds a live connection to the cluster."""
-        return bool(self._producer.bootstrap_connected())
+        """True while the cluster has answered recently."""
+        return self._probe.recent()
 
     async def close(self) -> None:
         """Flush pending records within the shutdown budget, then close the producer."""
         await asyncio.to_thread(self._producer.flush, self._flush_seconds)
         await asyncio.to_thread(self._producer.close, self._flush_seconds)
+        await asyncio.to_thread(self._probe.close)
 
     async def _send(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
@@ -153,6 +202,7 @@ class KafkaSink:
             self._metrics.events_published.labels(topic, "error").inc()
             raise
         else:
+            self._probe.contact()
             self._metrics.events_published.labels(topic, "ok").inc()
             self._metrics.publish_latency.observe(time.monotonic() - started)
         finally:

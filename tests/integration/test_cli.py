@@ -1,0 +1,111 @@
+"""The command line as a user runs it: --once to stdout, match, check-config, --help."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+from tests.integration.test_ingester_kafka import serve_fixture_feeds, write_feeds_file
+from tests.support.feed_server import FeedServer
+
+pytestmark = pytest.mark.integration
+
+
+def newswatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newswatch.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_once_to_stdout_needs_no_kafka(tmp_path: Path, feed_server: FeedServer) -> None:
+    serve_fixture_feeds(feed_server)
+    feeds_file = write_feeds_file(tmp_path, feed_server)
+    result = newswatch(
+        "run",
+        "--once",
+        "--sink",
+        "stdout",
+        "--feeds",
+        str(feeds_file),
+        "--bootstrap-servers",
+        f"127.0.0.1:{free_port()}",
+        "--log-format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(events) == 4
+    for event in events:
+        assert event["specversion"] == "1.0"
+        assert event["type"] == "org.newswatch.item.v1"
+        assert event["id"] == event["data"]["id"]
+        assert event["data"]["themes"]
+    assert all(json.loads(line) for line in result.stderr.splitlines())
+
+
+def test_match_tags_lines_in_order() -> None:
+    article = (ROOT / "tests" / "fixtures" / "article.txt").read_text(encoding="utf-8")
+    title, _, body = article.partition("\n")
+    lines = [
+        {
+            "id": "attack",
+            "title": "Taliban fighters attack Afghan army checkpoint",
+            "summary": "Taliban fighters attacked an Afghan army checkpoint in Kunduz province, "
+            "killing at least 14 soldiers.",
+        },
+        {
+            "id": "airline",
+            "title": "Qatar Airways launches new flights from Doha",
+            "summary": "Three flights a week from Doha to Lisbon.",
+            "lang": "en",
+        },
+        {"id": "article", "title": title, "summary": body},
+    ]
+    result = newswatch("match", stdin="\n".join(json.dumps(line) for line in lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    output = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["id"], sorted(t["theme"] for t in o["themes"])) for o in output] == [
+        ("attack", ["taliban_attacks"]),
+        ("airline", []),
+        ("article", ["doha_agreement", "prisoner_release", "taliban_attacks"]),
+    ]
+    evidence = output[0]["themes"][0]["evidence"]
+    assert {"term", "field", "start", "end", "weight"} <= set(evidence[0])
+
+
+def test_match_reports_a_bad_line_in_place() -> None:
+    result = newswatch("match", stdin='{"id": 1, "title": "x"}\nnot json\n')
+    assert result.returncode == 1
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first == {"id": 1, "themes": []}
+    assert second["line"] == 2
+    assert "error" in second
+
+
+def test_check_config_names_file_line_and_field(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: https://ok.test/rss\n  - url: gopher://bad.test/\n")
+    result = newswatch("check-config", "--feeds", str(feeds))
+    assert result.returncode == 2
+    assert f"{feeds}:3: feeds[1].url:" in result.stderr
+
+
+def test_check_config_accepts_the_bundled_files() -> None:
+    result = newswatch("check-config")
+    assert result.returncode == 0, result.stderr
+    assert "3 themes OK" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["match"], ["check-config"]])
+def test_help(command: list[str]) -> None:
+    result = newswatch(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: newswatch")

@@ -1,0 +1,113 @@
+"""Running the real ``newswatch`` command as a child process, as an operator would."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+class Service:
+    """``newswatch run ...`` in a child process, with its stderr captured to a file."""
+
+    def __init__(self, args: list[str], log_path: Path, metrics_port: int) -> None:
+        self.metrics_port = metrics_port
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newswatch.cli",
+                "run",
+                "--metrics-port",
+                str(metrics_port),
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            env=environment,
+        )
+
+    def __enter__(self) -> "Service":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+    def get(self, path: str) -> tuple[int, str]:
+        """Status and body of GET ``path`` on the service's HTTP port."""
+        url = f"http://127.0.0.1:{self.metrics_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return int(response.status), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return int(error.code), error.read().decode()
+
+    def wait_for(self, path: str, status: int, timeout_s: float = 60.0) -> str:
+        """Poll ``path`` until it answers ``status``; return the body."""
+        deadline = time.monotonic() + timeout_s
+        last: object = None
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"service exited early:\n{self.logs()}"
+            try:
+                code, body = self.get(path)
+                if code == status:
+                    return body
+                last = (code, body)
+            except OSError as error:
+                last = error
+            time.sleep(0.2)
+        raise AssertionError(f"{path} never answered {status} (last: {last})\n{self.logs()}")
+
+    def metric(self, name: str, **labels: str) -> float:
+        """Current value of one sample from /metrics (0 when absent)."""
+        _, text = self.get("/metrics")
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(
+                    sample.labels.get(k) == v for k, v in labels.items()
+                ):
+                    return float(sample.value)
+        return 0.0
+
+    def wait_for_metric(
+        self, name: str, at_least: float, timeout_s: float = 60.0, **labels: str
+    ) -> None:
+        """Poll /metrics until the sample reaches ``at_least``."""
+        deadline = time.monotonic() + timeout_s
+        while self.metric(name, **labels) < at_least:
+            assert time.monotonic() < deadline, (
+                f"{name}{labels} stayed below {at_least}\n{self.logs()}"
+            )
+            time.sleep(0.2)
+
+    def terminate(self, timeout_s: float = 60.0) -> int:
+        """SIGTERM, then wait for the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout_s)
+
+    def logs(self) -> str:
+        """Everything the service wrote to stderr so far."""
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def log_events(self) -> list[dict[str, object]]:
+        """The stderr log as parsed JSON objects; fails on any line that is not JSON."""
+        return [json.loads(line) for line in self.logs().splitlines() if line.strip()]
