@@ -108,6 +108,7 @@ class BrokerError(RuntimeError):
         self.log_tail = log_tail
 
     def __str__(self) -> str:
+        """The message, followed by the log tail if there is one."""
         if not self.log_tail:
             return self.message
         return f"{self.message}\n--- last lines of {self.log_path} ---\n{self.log_tail.rstrip()}"

@@ -1,0 +1,61 @@
+# newswatch developer tasks. `make help` lists them.
+# Everything a task needs is set up by the task itself: a Python virtual environment in .venv
+# and the Apache Kafka broker's jars (resolved from Maven Central) in deploy/kafka/target.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KAFKA_LIBS := deploy/kafka/target/kafka-libs
+LOCAL_KAFKA_DIR ?= .local/kafka
+LOCAL_KAFKA_PORT ?= 9092
+
+.PHONY: help setup run test lint typecheck unit kafka-up kafka-down schemas clean
+
+help: ## list the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(BIN)/newswatch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml
+	mvn -B -q -f deploy/kafka/pom.xml package
+	touch $@
+
+setup: $(BIN)/newswatch $(KAFKA_LIBS)/.complete ## install the Python environment and the Kafka jars
+
+run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS is set
+	@if [ -z "$$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS" ]; then \
+	  NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS=$$($(BIN)/python deploy/kafka/local_broker.py start \
+	    --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)) || exit 1; \
+	  export NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS; \
+	  echo "local Kafka at $$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS (stop it with: make kafka-down)" >&2; \
+	fi; \
+	exec $(BIN)/newswatch run $(ARGS)
+
+test: setup lint typecheck ## the whole test suite: ruff, mypy --strict, pytest on a real broker
+	$(BIN)/pytest
+
+lint: $(BIN)/newswatch ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/newswatch ## mypy --strict
+	$(BIN)/mypy services schemas deploy/kafka/local_broker.py
+
+unit: $(BIN)/newswatch ## only the tests that need no broker
+	$(BIN)/pytest tests/unit tests/contract
+
+kafka-up: setup ## start the local development broker (prints its address)
+	$(BIN)/python deploy/kafka/local_broker.py start --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)
+
+kafka-down: ## stop the local development broker
+	$(BIN)/python deploy/kafka/local_broker.py stop --dir $(LOCAL_KAFKA_DIR)
+
+schemas: $(BIN)/newswatch ## regenerate schemas/json from the models
+	$(BIN)/python -m newswatch_schemas.export
+
+clean: kafka-down ## remove the environment, the jars and local broker data
+	rm -rf $(VENV) deploy/kafka/target .local
