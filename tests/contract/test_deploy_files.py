@@ -1,0 +1,31 @@
+"""docker-compose.yml and the Dockerfile only set settings the ingester knows."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from newswatch.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def known(variable: str) -> bool:
+    return variable.removeprefix("NEWSWATCH_").lower() in Settings.model_fields
+
+
+def test_compose_sets_only_real_settings() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    ingester = compose["services"]["ingester"]
+    variables = [name for name in ingester["environment"] if name.startswith("NEWSWATCH_")]
+    assert variables
+    assert [name for name in variables if not known(name)] == []
+    assert ingester["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_dockerfile_sets_only_real_settings() -> None:
+    text = (ROOT / "services" / "ingester" / "Dockerfile").read_text(encoding="utf-8")
+    variables = re.findall(r"\b(NEWSWATCH_[A-Z_]+)=", text)
+    assert variables
+    assert [name for name in variables if not known(name)] == []
+    assert "USER 65534" in text
