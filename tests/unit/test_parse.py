@@ -5,18 +5,23 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ParseError
-from newswatch.parse import parse_feed
+from newswatch.parse import ParsedFeed, parse_feed
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
 
-def test_rss2() -> None:
-    feed = parse_feed(
-        (FEEDS / "rss2.xml").read_bytes(),
-        feed_url="http://t/",
-        content_type="application/rss+xml",
-        base_url="http://feeds.test/rss2.xml",
+def parse_fixture(name: str, content_type: str) -> ParsedFeed:
+    """Parse a fixture feed as if served at http://feeds.test/NAME."""
+    return parse_feed(
+        (FEEDS / name).read_bytes(),
+        feed_url=f"http://feeds.test/{name}",
+        content_type=content_type,
+        base_url=f"http://feeds.test/{name}",
     )
+
+
+def test_rss2() -> None:
+    feed = parse_fixture("rss2.xml", "application/rss+xml")
     assert feed.title == "Kabul Wire"
     assert len(feed.entries) == 4
     first = feed.entries[0]
@@ -29,12 +34,7 @@ def test_rss2() -> None:
 
 
 def test_atom_resolves_relative_links_and_keeps_authors() -> None:
-    feed = parse_feed(
-        (FEEDS / "atom.xml").read_bytes(),
-        feed_url="http://t/",
-        content_type="application/atom+xml",
-        base_url="http://feeds.test/atom",
-    )
+    feed = parse_fixture("atom.xml", "application/atom+xml")
     first = feed.entries[0]
     assert first.link == "http://atom.example.test/news/prisoners-freed?fbclid=abc123&page=2"
     assert first.authors == ("Ayesha Rahimi", "John Doe")
@@ -42,12 +42,7 @@ def test_atom_resolves_relative_links_and_keeps_authors() -> None:
 
 
 def test_rdf() -> None:
-    feed = parse_feed(
-        (FEEDS / "rdf.xml").read_bytes(),
-        feed_url="http://t/",
-        content_type="application/rdf+xml",
-        base_url="http://feeds.test/rdf",
-    )
+    feed = parse_fixture("rdf.xml", "application/rdf+xml")
     assert [entry.link for entry in feed.entries] == [
         "http://rdf.example.test/helmand-ambush",
         "http://rdf.example.test/doha-flights",
