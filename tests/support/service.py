@@ -13,6 +13,9 @@ from types import TracebackType
 
 from prometheus_client.parser import text_string_to_metric_families
 
+LOCAL_FEEDS_ALLOWED = {"NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}
+"""Test feed servers listen on loopback, which the fetcher refuses unless allowed."""
+
 
 class Service:
     """``newswatch run ...`` in a child process, with its stderr captured to a file."""
@@ -21,7 +24,7 @@ class Service:
         self.metrics_port = metrics_port
         self.log_path = log_path
         self._log = log_path.open("wb")
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **LOCAL_FEEDS_ALLOWED}
         self.process = subprocess.Popen(
             [
                 sys.executable,

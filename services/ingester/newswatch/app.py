@@ -9,13 +9,16 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
+from newswatch.address_policy import AddressPolicy
 from newswatch.feeds import load_feeds
 from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.health import HealthState, HttpEndpoint, make_app
 from newswatch.match import compile_themes
 from newswatch.metrics import Metrics
-from newswatch.pipeline import Ingester
+from newswatch.normalise import TextLimits
+from newswatch.pipeline import Ingester, PipelineLimits
 from newswatch.publish import KafkaSink, Sink, StdoutSink, ensure_topics
+from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.settings import Settings
 from newswatch.themes import load_themes
@@ -67,14 +70,8 @@ async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) ->
         if sink is None:
             return 0
         health.sink_ready = sink.is_ready
-        limits = FetchLimits(
-            connect_seconds=settings.connect_timeout_seconds,
-            read_seconds=settings.read_timeout_seconds,
-            total_seconds=settings.total_timeout_seconds,
-            max_body_bytes=settings.max_body_bytes,
-            max_redirects=settings.max_redirects,
-        )
-        async with Fetcher(limits, settings.user_agent) as fetcher:
+        policy = AddressPolicy(tuple(settings.fetch_allow_networks))
+        async with Fetcher(_fetch_limits(settings), settings.user_agent, policy) as fetcher:
             ingester = Ingester(
                 feed_list.feeds,
                 themes=themes,
@@ -82,9 +79,9 @@ async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) ->
                 sink=sink,
                 metrics=metrics,
                 seen=SeenIds(settings.seen_ids_capacity),
-                poll_interval_seconds=settings.poll_interval_seconds,
-                max_concurrent_fetches=settings.max_concurrent_fetches,
+                limits=_pipeline_limits(settings),
             )
+            health.feeds = ingester.health
             if once:
                 await ingester.run_once()
             else:
@@ -99,6 +96,31 @@ async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) ->
             endpoint.stop()
     log.info("stopped")
     return 0
+
+
+def _fetch_limits(settings: Settings) -> FetchLimits:
+    return FetchLimits(
+        connect_seconds=settings.connect_timeout_seconds,
+        read_seconds=settings.read_timeout_seconds,
+        total_seconds=settings.total_timeout_seconds,
+        max_body_bytes=settings.max_body_bytes,
+        max_redirects=settings.max_redirects,
+    )
+
+
+def _pipeline_limits(settings: Settings) -> PipelineLimits:
+    return PipelineLimits(
+        schedule=ScheduleLimits(
+            default_seconds=settings.poll_interval_seconds,
+            min_seconds=settings.min_poll_interval_seconds,
+            max_seconds=settings.max_poll_interval_seconds,
+            max_backoff_seconds=settings.max_backoff_seconds,
+        ),
+        max_concurrent_fetches=settings.max_concurrent_fetches,
+        max_fetches_per_host=settings.max_fetches_per_host,
+        max_entries_per_feed=settings.max_entries_per_feed,
+        text=TextLimits(settings.max_title_chars, settings.max_summary_chars),
+    )
 
 
 async def _open_sink(

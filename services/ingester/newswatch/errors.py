@@ -45,10 +45,16 @@ class FetchFailure(StrEnum):
     """Why a fetch failed: a closed set, used as the ``outcome`` metric label."""
 
     TIMEOUT = "timeout"
+    DNS = "dns_error"
     CONNECT = "connect_error"
+    TLS = "tls_error"
+    BLOCKED_ADDRESS = "blocked_address"
     HTTP_STATUS = "http_error"
+    RATE_LIMITED = "rate_limited"
     TOO_LARGE = "too_large"
     TOO_MANY_REDIRECTS = "too_many_redirects"
+    REDIRECT_LOOP = "redirect_loop"
+    BAD_REDIRECT = "bad_redirect"
     PROTOCOL = "protocol_error"
 
 
@@ -64,10 +70,17 @@ class FetchError(FeedError):
     """The feed could not be fetched."""
 
     def __init__(
-        self, message: str, *, feed_url: str, reason: FetchFailure, status: int | None = None
+        self,
+        message: str,
+        *,
+        feed_url: str,
+        reason: FetchFailure,
+        status: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after
         super().__init__(message, feed_url=feed_url)
 
 

@@ -1,7 +1,8 @@
 """The HTTP port: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for orchestrators.
 
 ``/healthz`` (liveness) answers 200 while the event loop keeps beating; ``/readyz`` answers 200
-only when the configuration is loaded and Kafka answers, 503 with the reason otherwise.
+only when the configuration is loaded and Kafka answers, 503 with the reason otherwise;
+``/feeds`` returns every feed's health as JSON (what ``newswatch feeds`` shows).
 """
 
 import json
@@ -26,6 +27,7 @@ class HealthState:
     def __init__(self) -> None:
         self.config_loaded = False
         self.sink_ready: Callable[[], bool] = lambda: False
+        self.feeds: Callable[[], list[dict[str, Any]]] = list
         self._last_beat = time.monotonic()
 
     def beat(self) -> None:
@@ -71,10 +73,12 @@ def make_app(registry: CollectorRegistry, state: HealthState) -> Callable[..., I
             return _json(
                 start_response, 503 if reason else 200, {"ready": not reason, "reason": reason}
             )
+        if path == "/feeds":
+            return _json(start_response, 200, {"feeds": state.feeds()})
         return _json(
             start_response,
             404,
-            {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz"]},
+            {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz", "/feeds"]},
         )
 
     return app

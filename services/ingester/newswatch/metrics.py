@@ -6,11 +6,19 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from newswatch.errors import FetchFailure
+from newswatch.parse import FeedProblem
 from newswatch_schemas import RejectionReason
 
 NAMESPACE = "newswatch"
 
-FETCH_OUTCOMES = ("ok", "not_modified", "parse_error", *(failure.value for failure in FetchFailure))
+FETCH_OUTCOMES = (
+    "ok",
+    "not_modified",
+    "parse_error",
+    "internal_error",
+    *(failure.value for failure in FetchFailure),
+)
+FEED_PROBLEMS = tuple(problem.value for problem in FeedProblem)
 DROP_REASONS = ("duplicate", "no_theme", *(reason.value for reason in RejectionReason))
 PUBLISH_OUTCOMES = ("ok", "error")
 
@@ -49,6 +57,55 @@ class Metrics:
             "feed_last_success_timestamp_seconds",
             "When the feed was last fetched and parsed.",
             ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_up = Gauge(
+            "feed_up",
+            "1 when the feed's last poll succeeded, else 0.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_consecutive_failures = Gauge(
+            "feed_consecutive_failures",
+            "Failed polls in a row (0 after a success).",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_http_status = Gauge(
+            "feed_http_status",
+            "HTTP status of the feed's last answer (0: no answer).",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_poll_interval = Gauge(
+            "feed_poll_interval_seconds",
+            "Current interval between polls of the feed.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_next_poll = Gauge(
+            "feed_next_poll_timestamp_seconds",
+            "When the feed is next due.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_bytes = Counter(
+            "feed_bytes_total",
+            "Bytes received from the feed on the wire.",
+            ["feed"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.feed_problems = Counter(
+            "feed_problems_total",
+            "Problems that did not stop a poll, by kind.",
+            ["feed", "problem"],
             namespace=NAMESPACE,
             registry=registry,
         )
@@ -109,6 +166,9 @@ class Metrics:
         self.feeds_configured.set(len(feed_names))
         for feed in feed_names:
             self.items_fetched.labels(feed)
+            self.feed_bytes.labels(feed)
+            for problem in FEED_PROBLEMS:
+                self.feed_problems.labels(feed, problem)
             self.feed_fetch_duration.labels(feed)
             for outcome in FETCH_OUTCOMES:
                 self.feed_fetches.labels(feed, outcome)

@@ -49,6 +49,14 @@ _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "
 
 
 @dataclass(frozen=True, slots=True)
+class TextLimits:
+    """Longest title and summary kept, in characters."""
+
+    title_chars: int = MAX_TITLE_CHARS
+    summary_chars: int = MAX_SUMMARY_CHARS
+
+
+@dataclass(frozen=True, slots=True)
 class FeedContext:
     """What normalisation needs to know about the feed an entry came from."""
 
@@ -168,7 +176,9 @@ def language_tag(raw: str) -> str:
     return tag if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,8})*", tag) else "und"
 
 
-def normalise_entry(entry: RawEntry, feed: FeedContext, fetched_at: datetime) -> NewsItem:
+def normalise_entry(
+    entry: RawEntry, feed: FeedContext, fetched_at: datetime, limits: TextLimits = TextLimits()
+) -> NewsItem:
     """The entry as a theme-less ``NewsItem``; raises ``EntryRejectedError`` with the reason."""
     if not entry.link.strip():
         raise EntryRejectedError(RejectionReason.NO_LINK, "entry has no link")
@@ -176,8 +186,8 @@ def normalise_entry(entry: RawEntry, feed: FeedContext, fetched_at: datetime) ->
         url = canonical_url(entry.link, feed.base_url)
     except ValueError as error:
         raise EntryRejectedError(RejectionReason.BAD_URL, f"link: {error}") from error
-    title = plain_text(entry.title, MAX_TITLE_CHARS)
-    summary = plain_text(entry.summary, MAX_SUMMARY_CHARS)
+    title = plain_text(entry.title, limits.title_chars)
+    summary = plain_text(entry.summary, limits.summary_chars)
     if not title and not summary:
         raise EntryRejectedError(RejectionReason.NO_TEXT, "entry has neither title nor summary")
     published_at, estimated = publication_time(entry.published, fetched_at)

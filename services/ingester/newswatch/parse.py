@@ -1,21 +1,43 @@
 """Parsing: response bytes to plain entry records, with feedparser doing the reading.
 
-feedparser is only ever handed a file-like object: given ``str`` or ``bytes`` it may open a
-local path or fetch a URL itself.
+Before feedparser sees a body, ``sanitise_body`` removes what is known to hurt it: a DOCTYPE
+with its internal subset (entity expansion, "billion laughs", the quadratic blow-up of one
+large entity, external entities) and over-long author fields (the quadratic regular
+expression of kurtmckee/feedparser#562). feedparser is only ever handed a file-like object:
+given ``str`` or ``bytes`` it may open a local path or fetch a URL itself.
 """
 
 import calendar
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import feedparser
 
 from newswatch.errors import ParseError
 
-_ENTITY_DECLARATION = b"<!ENTITY"
-_PROLOG_BYTES = 64 * 1024
+MAX_PERSON_FIELD_BYTES = 512
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PERSON_FIELD = re.compile(
+    rb"(<(?:[\w.-]+:)?(?:author|creator|contributor|managingEditor|webMaster|name|email)\b[^>]*>"
+    rb"\s*(?:<!\[CDATA\[)?)([^<\]]{%d,})" % (MAX_PERSON_FIELD_BYTES + 1)
+)
+_MOJIBAKE = re.compile("\ufffd|[\u00d8\u00d9\u00da\u00db][\u0080-\u00bf\u2018-\u203a\u0152-\u0192]")
+
+
+class FeedProblem(StrEnum):
+    """Something wrong with a feed that did not stop it: a closed set, used as a metric label."""
+
+    DOCTYPE_REMOVED = "doctype_removed"
+    FIELD_TRUNCATED = "field_truncated"
+    NOT_WELL_FORMED = "not_well_formed"
+    TOO_MANY_ENTRIES = "too_many_entries"
+    DATE_ESTIMATED = "date_estimated"
+    ENCODING_SUSPECT = "encoding_suspect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +63,52 @@ class ParsedFeed:
     title: str
     language: str
     entries: tuple[RawEntry, ...]
-    well_formed: bool
-    problem: str
+    ttl_seconds: float | None
+    problems: frozenset[FeedProblem]
+    detail: str
 
 
-def parse_feed(body: bytes, *, feed_url: str, content_type: str, base_url: str) -> ParsedFeed:
+def sanitise_body(body: bytes) -> tuple[bytes, set[FeedProblem]]:
+    """The body with its DOCTYPE removed and over-long person fields cut; and what was done.
+
+    Raises ``ValueError`` when entity declarations remain that could not be removed safely.
+    """
+    problems: set[FeedProblem] = set()
+    cleaned = _DOCTYPE.sub(b"", body, count=1)
+    if cleaned != body:
+        problems.add(FeedProblem.DOCTYPE_REMOVED)
+    if _ENTITY_DECLARATION.search(cleaned):
+        raise ValueError("XML entity declarations outside a removable DOCTYPE")
+    body = cleaned
+    truncated = _PERSON_FIELD.sub(_cut_person_field, body)
+    if truncated != body:
+        problems.add(FeedProblem.FIELD_TRUNCATED)
+    return truncated, problems
+
+
+def _cut_person_field(found: re.Match[bytes]) -> bytes:
+    """Keep the opening tag and the first bytes of the field, cut on a UTF-8 boundary."""
+    text = found.group(2)
+    cut = MAX_PERSON_FIELD_BYTES
+    while cut > 0 and 0x80 <= text[cut] <= 0xBF:
+        cut -= 1
+    return found.group(1) + text[:cut]
+
+
+def parse_feed(
+    body: bytes, *, feed_url: str, content_type: str, base_url: str, max_entries: int = 1000
+) -> ParsedFeed:
     """Read ``body`` as RSS, Atom or RDF; raise ``ParseError`` when it is not a feed at all.
 
-    A document with XML errors still yields the entries that could be read
-    (``well_formed`` is then False and ``problem`` says what was wrong).
+    A document with XML errors still yields the entries that could be read, with
+    ``NOT_WELL_FORMED`` among its problems and ``detail`` saying what was wrong.
     """
     if not body.strip():
         raise ParseError("empty body", feed_url=feed_url)
-    if _ENTITY_DECLARATION in body[:_PROLOG_BYTES]:
-        raise ParseError("declares XML entities (refused: entity expansion)", feed_url=feed_url)
+    try:
+        body, problems = sanitise_body(body)
+    except ValueError as error:
+        raise ParseError(str(error), feed_url=feed_url) from error
     parsed: Any = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-type": content_type, "content-location": base_url},
@@ -62,17 +116,32 @@ def parse_feed(body: bytes, *, feed_url: str, content_type: str, base_url: str) 
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom document found"
         raise ParseError(f"not a feed: {reason}", feed_url=feed_url)
+    if parsed.bozo:
+        problems.add(FeedProblem.NOT_WELL_FORMED)
+    if len(parsed.entries) > max_entries:
+        problems.add(FeedProblem.TOO_MANY_ENTRIES)
     feed: Any = parsed.feed
     language = str(feed.get("language") or "")
+    entries = tuple(
+        _raw_entry(index, entry, language)
+        for index, entry in enumerate(parsed.entries[:max_entries])
+    )
+    if any(_MOJIBAKE.search(entry.title + entry.summary) for entry in entries):
+        problems.add(FeedProblem.ENCODING_SUSPECT)
     return ParsedFeed(
         title=str(feed.get("title") or ""),
         language=language,
-        entries=tuple(
-            _raw_entry(index, entry, language) for index, entry in enumerate(parsed.entries)
-        ),
-        well_formed=not parsed.bozo,
-        problem=str(parsed.get("bozo_exception") or ""),
+        entries=entries,
+        ttl_seconds=_ttl_seconds(feed.get("ttl")),
+        problems=frozenset(problems),
+        detail=str(parsed.get("bozo_exception") or ""),
     )
+
+
+def _ttl_seconds(ttl: Any) -> float | None:
+    """RSS ``<ttl>`` is in minutes."""
+    text = str(ttl or "").strip()
+    return float(text) * 60 if text.isdigit() else None
 
 
 def _raw_entry(index: int, entry: Any, feed_language: str) -> RawEntry:

@@ -2,32 +2,37 @@
 
 A feed's conditional-GET validators advance only after every item of that poll was
 acknowledged, and an item is remembered as published only once acknowledged, so a failed
-publish is retried at the next poll instead of being lost.
+publish is retried at the next poll instead of being lost. Each feed is polled on its own
+schedule (see ``scheduling``); fetches are bounded globally and per host.
 """
 
 import asyncio
-import random
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 
-from newswatch.errors import EntryRejectedError, FeedError, FetchError, PublishError
+from newswatch.errors import EntryRejectedError, FeedError, FetchError, ParseError, PublishError
+from newswatch.feed_health import FeedState
 from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, Validators
+from newswatch.fetch import Fetcher, FetchResult
 from newswatch.match import CompiledTheme, match
 from newswatch.metrics import Metrics
-from newswatch.normalise import FeedContext, entry_id, normalise_entry, plain_text
-from newswatch.parse import ParsedFeed, RawEntry, parse_feed
+from newswatch.normalise import FeedContext, TextLimits, entry_id, normalise_entry, plain_text
+from newswatch.parse import FeedProblem, ParsedFeed, RawEntry, parse_feed
 from newswatch.publish import Sink
+from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
 from newswatch.seen import SeenIds
 from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.pipeline")
 
 ENTRY_EXCERPT_CHARS = 300
+FIRST_POLL_SPREAD_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -41,14 +46,17 @@ class PollReport:
     published: int = 0
     rejected: int = 0
     failed: int = 0
-    problem: str = ""
 
 
-@dataclass(slots=True)
-class FeedState:
-    """What the ingester remembers about one feed between polls."""
+@dataclass(frozen=True, slots=True)
+class PipelineLimits:
+    """The knobs of the loop that are not the fetcher's."""
 
-    validators: Validators = field(default_factory=Validators)
+    schedule: ScheduleLimits
+    max_concurrent_fetches: int
+    max_fetches_per_host: int
+    max_entries_per_feed: int
+    text: TextLimits
 
 
 class Ingester:
@@ -63,8 +71,7 @@ class Ingester:
         sink: Sink,
         metrics: Metrics,
         seen: SeenIds,
-        poll_interval_seconds: float,
-        max_concurrent_fetches: int,
+        limits: PipelineLimits,
     ) -> None:
         self._feeds = feeds
         self._themes = themes
@@ -72,38 +79,73 @@ class Ingester:
         self._sink = sink
         self._metrics = metrics
         self._seen = seen
-        self._interval = poll_interval_seconds
-        self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
-        self._states = {feed.url: FeedState() for feed in feeds}
+        self._limits = limits
+        self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self.states = {
+            feed.name: FeedState(
+                name=feed.name,
+                configured_url=feed.url,
+                url=feed.url,
+                interval_seconds=feed.poll_interval_seconds or limits.schedule.default_seconds,
+            )
+            for feed in feeds
+        }
 
     async def run_once(self) -> list[PollReport]:
-        """Poll every feed once, concurrently within the fetch limit."""
+        """Poll every feed once, concurrently within the fetch limits."""
         return list(await asyncio.gather(*(self.poll(feed) for feed in self._feeds)))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Poll each feed at its interval, with jitter, until ``stop`` is set."""
+        """Poll each feed on its schedule until ``stop`` is set."""
         await asyncio.gather(*(self._poll_repeatedly(feed, stop) for feed in self._feeds))
 
     async def _poll_repeatedly(self, feed: FeedConfig, stop: asyncio.Event) -> None:
-        interval = feed.poll_interval_seconds or self._interval
-        delay = random.uniform(0, min(interval, 5.0))  # noqa: S311 - jitter, not security
+        state = self.states[feed.name]
+        delay = with_jitter(min(state.interval_seconds, FIRST_POLL_SPREAD_SECONDS)) / 2
         while not await _wait(stop, delay):
-            await self.poll(feed)
-            delay = interval * random.uniform(0.9, 1.1)  # noqa: S311 - jitter, not security
+            try:
+                await self.poll(feed)
+            except Exception:  # one feed's unforeseen fault must not stop the others
+                self._metrics.feed_fetches.labels(feed.name, "internal_error").inc()
+                log.exception("poll crashed; the feed stays scheduled", feed=feed.name)
+            delay = with_jitter(state.interval_seconds)
+            state.next_poll = datetime.now(UTC) + timedelta(seconds=delay)
+            self._metrics.feed_next_poll.labels(feed.name).set(state.next_poll.timestamp())
 
     async def poll(self, feed: FeedConfig) -> PollReport:
         """Fetch, parse and publish one feed; failures are counted and logged, never raised."""
+        state = self.states[feed.name]
         report = PollReport()
         structlog.contextvars.bind_contextvars(feed=feed.name, feed_url=feed.url)
         started = time.monotonic()
+        retry_after: float | None = None
+        server_hint: float | None = None
         try:
-            await self._poll(feed, report)
+            result = await self._fetch(state, report)
+            server_hint = result.cache_seconds
+            if not result.not_modified:
+                parsed = await self._parse(state, result, report)
+                if parsed.ttl_seconds is not None:
+                    server_hint = max(server_hint or 0.0, parsed.ttl_seconds)
+                await self._publish_entries(state, result, parsed, report)
+            self._record_success(state, result)
         except FeedError as error:
-            report.problem = str(error)
-            log.warning("feed failed", status=report.status, error=str(error))
+            retry_after = error.retry_after if isinstance(error, FetchError) else None
+            self._record_failure(state, report, error)
         finally:
-            duration = time.monotonic() - started
-            self._metrics.feed_fetches.labels(feed.name, report.status).inc()
+            state.last_duration_seconds = time.monotonic() - started
+            state.last_entries = report.entries
+            state.last_new_items = report.new
+            state.interval_seconds = next_interval(
+                self._limits.schedule,
+                configured=feed.poll_interval_seconds,
+                publishing_gap=state.publishing_gap_seconds,
+                server_hint=server_hint,
+                consecutive_failures=state.consecutive_failures,
+                retry_after=retry_after,
+            )
+            self._export_health(state, report)
             log.info(
                 "polled",
                 status=report.status,
@@ -113,57 +155,107 @@ class Ingester:
                 published=report.published,
                 rejected=report.rejected,
                 failed=report.failed,
-                duration_s=round(duration, 3),
+                duration_s=round(state.last_duration_seconds, 3),
+                next_poll_in_s=round(state.interval_seconds, 1),
             )
             structlog.contextvars.unbind_contextvars("feed", "feed_url")
         return report
 
-    async def _poll(self, feed: FeedConfig, report: PollReport) -> None:
-        state = self._states[feed.url]
-        fetched_at = datetime.now(UTC)
-        async with self._fetch_slots:
+    async def _fetch(self, state: FeedState, report: PollReport) -> FetchResult:
+        host = urlsplit(state.url).hostname or ""
+        host_slots = self._host_slots.setdefault(
+            host, asyncio.Semaphore(self._limits.max_fetches_per_host)
+        )
+        async with host_slots, self._fetch_slots:
+            state.last_attempt = datetime.now(UTC)
             started = time.monotonic()
             try:
-                result = await self._fetcher.fetch(feed.url, state.validators)
+                result = await self._fetcher.fetch(state.url, state.validators)
             except FetchError as error:
                 report.status = error.reason.value
+                state.last_status = error.status
                 raise
             finally:
-                self._metrics.feed_fetch_duration.labels(feed.name).observe(
+                self._metrics.feed_fetch_duration.labels(state.name).observe(
                     time.monotonic() - started
                 )
-        if result.not_modified:
-            report.status = "not_modified"
-            self._metrics.feed_last_success.labels(feed.name).set_to_current_time()
-            return
-        report.status = "parse_error"
-        parsed = await asyncio.to_thread(
-            parse_feed,
-            result.body,
-            feed_url=feed.url,
-            content_type=result.content_type,
-            base_url=result.final_url,
-        )
-        report.status = "ok"
-        if not parsed.well_formed:
-            log.warning(
-                "feed is not well-formed; using the entries that could be read",
-                problem=parsed.problem[:300],
+        report.status = "not_modified" if result.not_modified else "ok"
+        state.last_status = result.status
+        state.last_bytes = result.wire_bytes
+        self._metrics.feed_bytes.labels(state.name).inc(result.wire_bytes)
+        if result.permanent_url and result.permanent_url != state.url:
+            log.info(
+                "feed moved permanently; polling its new address", new_url=result.permanent_url
             )
-        self._metrics.feed_last_success.labels(feed.name).set_to_current_time()
-        context = FeedContext(
-            url=feed.url, name=feed.name, base_url=result.final_url, language=parsed.language
-        )
-        all_acknowledged = await self._handle_entries(parsed, context, fetched_at, report)
-        if all_acknowledged:
-            state.validators = result.validators
+            state.url = result.permanent_url
+        return result
 
-    async def _handle_entries(
-        self, parsed: ParsedFeed, context: FeedContext, fetched_at: datetime, report: PollReport
-    ) -> bool:
-        """Publish the new entries; True when every one of them was acknowledged."""
+    async def _parse(self, state: FeedState, result: FetchResult, report: PollReport) -> ParsedFeed:
+        """Parse on a worker thread, so a large feed never holds up the others' fetches."""
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                result.body,
+                feed_url=state.url,
+                content_type=result.content_type,
+                base_url=result.final_url,
+                max_entries=self._limits.max_entries_per_feed,
+            )
+        except ParseError:
+            report.status = "parse_error"
+            raise
+        for problem in sorted(parsed.problems):
+            self._count_problem(state, problem, parsed.detail[:300])
+        state.publishing_gap_seconds = publishing_interval(
+            (entry.published for entry in parsed.entries if entry.published is not None),
+            datetime.now(UTC),
+        )
+        return parsed
+
+    def _count_problem(self, state: FeedState, problem: FeedProblem, detail: str = "") -> None:
+        self._metrics.feed_problems.labels(state.name, problem.value).inc()
+        log.warning("feed problem", problem=problem.value, detail=detail)
+
+    def _record_success(self, state: FeedState, result: FetchResult) -> None:
+        state.consecutive_failures = 0
+        state.last_outcome = "not_modified" if result.not_modified else "ok"
+        state.last_error = ""
+        state.last_success = datetime.now(UTC)
+
+    def _record_failure(self, state: FeedState, report: PollReport, error: FeedError) -> None:
+        state.consecutive_failures += 1
+        state.last_outcome = report.status
+        state.last_error = str(error)[:500]
+        log.warning(
+            "feed failed",
+            status=report.status,
+            error=state.last_error,
+            consecutive_failures=state.consecutive_failures,
+        )
+
+    def _export_health(self, state: FeedState, report: PollReport) -> None:
+        name = state.name
+        self._metrics.feed_fetches.labels(name, report.status).inc()
+        self._metrics.feed_up.labels(name).set(1 if state.consecutive_failures == 0 else 0)
+        self._metrics.feed_consecutive_failures.labels(name).set(state.consecutive_failures)
+        self._metrics.feed_http_status.labels(name).set(state.last_status or 0)
+        self._metrics.feed_poll_interval.labels(name).set(state.interval_seconds)
+        if state.consecutive_failures == 0 and state.last_success is not None:
+            self._metrics.feed_last_success.labels(name).set(state.last_success.timestamp())
+
+    async def _publish_entries(
+        self, state: FeedState, result: FetchResult, parsed: ParsedFeed, report: PollReport
+    ) -> None:
+        """Publish the new entries; advance the validators only if all were acknowledged."""
+        context = FeedContext(
+            url=state.configured_url,
+            name=state.name,
+            base_url=result.final_url,
+            language=parsed.language,
+        )
+        fetched_at = datetime.now(UTC)
         report.entries = len(parsed.entries)
-        self._metrics.items_fetched.labels(context.name).inc(len(parsed.entries))
+        self._metrics.items_fetched.labels(state.name).inc(len(parsed.entries))
         pending: list[asyncio.Task[bool]] = []
         batch_ids: set[str] = set()
         for entry in parsed.entries:
@@ -179,7 +271,8 @@ class Ingester:
                 )
             )
         results = await asyncio.gather(*pending)
-        return all(results)
+        if all(results):
+            state.validators = result.validators
 
     async def _handle_entry(
         self,
@@ -189,10 +282,10 @@ class Ingester:
         fetched_at: datetime,
         report: PollReport,
     ) -> bool:
-        """Normalise, match and publish one new entry; False when Kafka did not confirm it."""
+        """Normalise, match and publish one new entry; False when the sink did not confirm it."""
         structlog.contextvars.bind_contextvars(item_id=identity)
         try:
-            item = normalise_entry(entry, context, fetched_at)
+            item = normalise_entry(entry, context, fetched_at, self._limits.text)
         except EntryRejectedError as rejection:
             report.rejected += 1
             self._metrics.items_dropped.labels(rejection.reason.value).inc()
@@ -204,6 +297,12 @@ class Ingester:
             )
             rejected = _rejected_record(entry, identity, context, fetched_at, rejection)
             return await self._deliver(identity, self._sink.publish_rejected(rejected), report)
+        if item.published_at_estimated:
+            self._metrics.feed_problems.labels(context.name, FeedProblem.DATE_ESTIMATED.value).inc()
+            log.info(
+                "publication date missing or implausible; using the fetch time",
+                raw_date=entry.published_raw[:100],
+            )
         themes = match(self._themes, item.title, item.summary)
         if not themes:
             self._metrics.items_dropped.labels("no_theme").inc()
@@ -232,6 +331,10 @@ class Ingester:
             return False
         self._seen.add(identity)
         return True
+
+    def health(self) -> list[dict[str, Any]]:
+        """Every feed's health, for ``/feeds`` and ``newswatch feeds``."""
+        return [state.snapshot() for state in self.states.values()]
 
 
 def _rejected_record(

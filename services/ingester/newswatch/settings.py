@@ -4,13 +4,15 @@ Precedence, highest first: command-line flags, ``NEWSWATCH_*`` environment varia
 settings file (YAML; ``--config`` or ``NEWSWATCH_CONFIG_FILE``), then the defaults below.
 """
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -20,6 +22,18 @@ from pydantic_settings import (
 from newswatch.errors import ConfigError
 
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
+
+
+def _split_commas(value: object) -> object:
+    """``"10.0.0.0/8, 127.0.0.1/32"`` from the environment becomes a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+NetworkList = Annotated[
+    list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode, BeforeValidator(_split_commas)
+]
 
 
 class Settings(BaseSettings):
@@ -47,13 +61,28 @@ class Settings(BaseSettings):
     metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
     metrics_port: int = Field(9120, ge=0, le=65535)
 
-    poll_interval_seconds: float = Field(300.0, gt=0)
-    max_concurrent_fetches: int = Field(16, ge=1)
+    poll_interval_seconds: float = Field(
+        300.0, gt=0, description="Interval of a feed until its publishing rate is known."
+    )
+    min_poll_interval_seconds: float = Field(60.0, gt=0)
+    max_poll_interval_seconds: float = Field(3600.0, gt=0)
+    max_backoff_seconds: float = Field(
+        6 * 3600.0, gt=0, description="Longest wait after repeated failures or Retry-After."
+    )
+    max_concurrent_fetches: int = Field(64, ge=1)
+    max_fetches_per_host: int = Field(2, ge=1)
+    fetch_allow_networks: NetworkList = Field(
+        default_factory=list,
+        description="Networks (CIDR) the fetcher may reach besides public addresses.",
+    )
     connect_timeout_seconds: float = Field(10.0, gt=0)
     read_timeout_seconds: float = Field(20.0, gt=0)
     total_timeout_seconds: float = Field(60.0, gt=0, description="Whole request, body included.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     max_redirects: int = Field(5, ge=0)
+    max_entries_per_feed: int = Field(1000, ge=1)
+    max_title_chars: int = Field(1000, ge=10)
+    max_summary_chars: int = Field(20_000, ge=10)
     user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."

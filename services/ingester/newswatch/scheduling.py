@@ -1,0 +1,104 @@
+"""When to poll a feed next: pure functions over what the feed and the server told us.
+
+The base interval adapts to how often the feed publishes, within a minimum and a maximum.
+Cache-Control max-age, Expires and RSS ``<ttl>`` raise it (never above the maximum); on 429 and
+503 Retry-After is honoured; after failures the interval doubles per consecutive failure up to
+a cap, so a failing feed is polled less often but never abandoned. Jitter spreads the load.
+"""
+
+import random
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+ADAPTIVE_WINDOW_SECONDS = 7 * 24 * 3600
+JITTER = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLimits:
+    """Bounds of every interval the scheduler picks."""
+
+    default_seconds: float
+    min_seconds: float
+    max_seconds: float
+    max_backoff_seconds: float
+
+
+def http_date_or_seconds(value: str, now: datetime) -> float | None:
+    """Seconds until the moment ``value`` names: delta-seconds or an HTTP-date (Retry-After)."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+def cache_lifetime(headers: Mapping[str, str], now: datetime) -> float | None:
+    """How long the server says the response stays fresh: max-age, else Expires."""
+    control = headers.get("cache-control", "")
+    if "no-store" in control.lower() or "no-cache" in control.lower():
+        return None
+    found = _MAX_AGE.search(control)
+    if found:
+        return float(found.group(1))
+    expires = headers.get("expires", "")
+    return http_date_or_seconds(expires, now) if expires else None
+
+
+def publishing_interval(published: Iterable[datetime], now: datetime) -> float | None:
+    """The feed's typical gap between entries over the last week; None without two dates."""
+    recent = sorted(
+        moment
+        for moment in published
+        if 0 <= (now - moment).total_seconds() <= ADAPTIVE_WINDOW_SECONDS
+    )
+    if len(recent) < 2:
+        return None
+    span = (recent[-1] - recent[0]).total_seconds()
+    return span / (len(recent) - 1) if span > 0 else None
+
+
+def next_interval(
+    limits: ScheduleLimits,
+    *,
+    configured: float | None,
+    publishing_gap: float | None,
+    server_hint: float | None,
+    consecutive_failures: int,
+    retry_after: float | None,
+) -> float:
+    """Seconds until the next poll, before jitter.
+
+    ``configured`` (the feed's own interval) wins over adaptation; the publishing gap is
+    halved so a new entry waits on average a quarter of the gap.
+    """
+    if configured is not None:
+        base = configured
+    elif publishing_gap is not None:
+        base = min(max(publishing_gap / 2, limits.min_seconds), limits.max_seconds)
+    else:
+        base = limits.default_seconds
+    if server_hint is not None:
+        base = max(base, min(server_hint, limits.max_seconds))
+    if consecutive_failures > 0:
+        base = min(base * 2 ** min(consecutive_failures, 30), limits.max_backoff_seconds)
+    if retry_after is not None:
+        base = max(base, min(retry_after, limits.max_backoff_seconds))
+    return base
+
+
+def with_jitter(seconds: float, rng: random.Random | None = None) -> float:
+    """``seconds`` spread by ±10%, so feeds added together do not stay in lockstep."""
+    source = rng or random
+    return seconds * source.uniform(1 - JITTER, 1 + JITTER)
