@@ -1,6 +1,7 @@
 """The command line as a user runs it: --once to stdout, match, check-config, --help."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import ROOT, free_port
 from tests.integration.test_ingester_kafka import serve_fixture_feeds, write_feeds_file
 from tests.support.feed_server import FeedServer
+from tests.support.service import LOCAL_FEEDS_ALLOWED
 
 pytestmark = pytest.mark.integration
 
@@ -18,6 +20,7 @@ def newswatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "newswatch.cli", *args],
         input=stdin,
+        env={**os.environ, **LOCAL_FEEDS_ALLOWED},
         capture_output=True,
         text=True,
         timeout=120,

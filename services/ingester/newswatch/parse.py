@@ -26,6 +26,7 @@ _PERSON_FIELD = re.compile(
     rb"(<(?:[\w.-]+:)?(?:author|creator|contributor|managingEditor|webMaster|name|email)\b[^>]*>"
     rb"\s*(?:<!\[CDATA\[)?)([^<\]]{%d,})" % (MAX_PERSON_FIELD_BYTES + 1)
 )
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MOJIBAKE = re.compile("\ufffd|[\u00d8\u00d9\u00da\u00db][\u0080-\u00bf\u2018-\u203a\u0152-\u0192]")
 
 
@@ -145,7 +146,13 @@ def _ttl_seconds(ttl: Any) -> float | None:
 
 
 def _raw_entry(index: int, entry: Any, feed_language: str) -> RawEntry:
-    published = _utc_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+    # dict.get: feedparser's own get() maps missing keys onto each other with a warning
+    published_raw = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
+    published = (
+        None
+        if _impossible_calendar_date(published_raw)
+        else _utc_datetime(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"))
+    )
     summary = str(entry.get("summary") or "")
     if not summary and entry.get("content"):
         summary = str(entry.content[0].get("value") or "")
@@ -157,13 +164,26 @@ def _raw_entry(index: int, entry: Any, feed_language: str) -> RawEntry:
         title=str(entry.get("title") or ""),
         summary=summary,
         published=published,
-        published_raw=str(entry.get("published") or entry.get("updated") or ""),
+        published_raw=published_raw,
         authors=tuple(
             str(author["name"]) for author in entry.get("authors", []) if author.get("name")
         ),
         tags=tuple(str(tag["term"]) for tag in entry.get("tags", []) if tag.get("term")),
         language=str(detail.get("language") or feed_language or ""),
     )
+
+
+def _impossible_calendar_date(raw: str) -> bool:
+    """True for ``2025-13-45``-style dates, which feedparser silently rolls over into real ones."""
+    found = _ISO_DATE.search(raw)
+    if found is None:
+        return False
+    try:
+        year, month, day = (int(part) for part in found.groups())
+        datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return True
+    return False
 
 
 def _utc_datetime(parsed_time: Any) -> datetime | None:
