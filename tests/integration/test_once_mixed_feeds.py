@@ -1,0 +1,135 @@
+"""``newswatch run --once --sink stdout`` over good and hostile feeds: bounded, exit 0, no good
+item lost."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.hostile_server import (
+    HostileServer,
+    SilentListener,
+    good_item,
+    gzip_bomb,
+    rss,
+    send,
+    slow_drip,
+)
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
+TOTAL_TIMEOUT_SECONDS = 3
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    hostile = HostileServer().start()
+    try:
+        yield hostile
+    finally:
+        hostile.stop()
+
+
+def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    author = "x@" + "a." * 16_000 + "!"
+    bodies = {
+        "/good-rss": (FIXTURES / "rss2.xml").read_bytes(),
+        "/good-atom": (FIXTURES / "atom.xml").read_bytes(),
+        "/laughs": rss(
+            good_item("laughs-good"),
+            "<item><title>&lol2;</title><link>http://hostile.test/lol</link></item>",
+            prolog='<!DOCTYPE r [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>',
+        ),
+        "/redos": rss(
+            *(
+                good_item(f"redos-{n}").replace("</item>", f"<author>{author}</author></item>")
+                for n in range(3)
+            )
+        ),
+        "/html": b"<!doctype html><html><body>Moved</body></html>",
+    }
+    for path, body in bodies.items():
+        server.routes[path] = lambda request, body=body: send(request, 200, body)
+    server.routes["/drip"] = slow_drip
+    server.routes["/bomb"] = gzip_bomb
+    server.routes["/loop"] = lambda request: send(request, 302, b"", Location=server.url("/loop"))
+    listener = SilentListener()
+    feeds = [server.url(path) for path in (*bodies, "/drip", "/bomb", "/loop")]
+    feeds += [f"http://127.0.0.1:{listener.port}/silent", "http://127.0.0.2:9/private"]
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(
+        "feeds:\n"
+        + "".join(f"  - url: '{url}'\n    name: feed-{n}\n" for n, url in enumerate(feeds))
+    )
+    environment = {
+        **os.environ,
+        "NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        "NEWSWATCH_CONNECT_TIMEOUT_SECONDS": "1",
+        "NEWSWATCH_READ_TIMEOUT_SECONDS": "1",
+        "NEWSWATCH_TOTAL_TIMEOUT_SECONDS": str(TOTAL_TIMEOUT_SECONDS),
+        "NEWSWATCH_MAX_BODY_BYTES": str(2 * 1024 * 1024),
+    }
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "newswatch.cli",
+                "run",
+                "--once",
+                "--sink",
+                "stdout",
+                "--feeds",
+                str(feeds_file),
+                "--log-format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=environment,
+            check=False,
+        )
+    finally:
+        listener.close()
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert elapsed < TOTAL_TIMEOUT_SECONDS + 10
+    urls = sorted(json.loads(line)["data"]["url"] for line in result.stdout.splitlines())
+    assert urls == sorted(
+        [
+            "http://example.test/news/kunduz-checkpoint?id=41",
+            "http://example.test/news/khalilzad-doha",
+            "http://atom.example.test/news/prisoners-freed?page=2",
+            "http://hostile.test/laughs-good",
+            "http://hostile.test/redos-0",
+            "http://hostile.test/redos-1",
+            "http://hostile.test/redos-2",
+        ]
+    )
+    outcomes = {
+        event["feed"]: event["status"]
+        for event in map(json.loads, result.stderr.splitlines())
+        if event.get("event") == "polled"
+    }
+    assert outcomes == {
+        "feed-0": "ok",
+        "feed-1": "ok",
+        "feed-2": "ok",
+        "feed-3": "ok",
+        "feed-4": "parse_error",
+        "feed-5": "timeout",
+        "feed-6": "too_large",
+        "feed-7": "redirect_loop",
+        "feed-8": "timeout",
+        "feed-9": "blocked_address",
+    }
