@@ -4,6 +4,9 @@ import argparse
 import asyncio
 import json
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,6 +17,7 @@ from pydantic import ValidationError
 from newswatch import __version__
 from newswatch.app import run_service
 from newswatch.errors import ConfigError
+from newswatch.feed_health import render_table
 from newswatch.feeds import load_feeds
 from newswatch.logs import configure_logging
 from newswatch.match import CompiledTheme, compile_themes, match
@@ -22,6 +26,8 @@ from newswatch.settings import load_settings
 from newswatch.themes import load_themes
 
 EXIT_CONFIG_ERROR = 2
+EXIT_UNREACHABLE = 1
+DEFAULT_SERVICE_URL = "http://127.0.0.1:9120"
 MATCH_TEXT_LIMIT = 100_000
 
 
@@ -83,6 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="themes file (YAML); bundled themes if omitted",
     )
 
+    feeds = commands.add_parser(
+        "feeds",
+        help="show the health of every feed of a running ingester",
+        description="Ask a running ingester (its /feeds endpoint) how each feed is doing: "
+        "last success, consecutive failures, last error and HTTP status, entries, bytes, "
+        "fetch time and interval. Unhealthy feeds come first.",
+    )
+    feeds.add_argument(
+        "--url",
+        default=DEFAULT_SERVICE_URL,
+        help=f"the ingester's HTTP port (default {DEFAULT_SERVICE_URL})",
+    )
+    feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    health = commands.add_parser(
+        "healthcheck",
+        help="exit 0 when a running ingester is ready (for container healthchecks)",
+        description="GET /readyz of a running ingester; exit 0 when ready, 1 otherwise.",
+    )
+    health.add_argument("--url", default=DEFAULT_SERVICE_URL, help="the ingester's HTTP port")
+
     check = commands.add_parser(
         "check-config",
         help="validate the feeds and themes files",
@@ -113,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "feeds":
+            return _feeds(args.url, as_json=args.json)
+        if args.command == "healthcheck":
+            return _healthcheck(args.url)
         if args.command == "match":
             return _match(args.themes_file, sys.stdin, sys.stdout)
         return _check_config(args)
@@ -135,6 +166,40 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
     return asyncio.run(run_service(settings, once=args.once, sink_kind=args.sink))
+
+
+def _get_json(url: str) -> tuple[int, Any]:
+    """Status and JSON body of a GET to a newswatch endpoint (urllib: no extra dependency)."""
+    if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
+        raise ValueError(f"not an http(s) URL: {url}")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http(s) only
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read() or b"{}")
+
+
+def _feeds(service_url: str, *, as_json: bool) -> int:
+    try:
+        _, body = _get_json(service_url.rstrip("/") + "/feeds")
+    except (OSError, ValueError) as error:
+        print(f"newswatch: cannot read {service_url}/feeds: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    feeds = body.get("feeds", []) if isinstance(body, dict) else []
+    print(json.dumps(feeds, indent=2) if as_json else render_table(feeds))
+    return 0
+
+
+def _healthcheck(service_url: str) -> int:
+    try:
+        status, body = _get_json(service_url.rstrip("/") + "/readyz")
+    except (OSError, ValueError) as error:
+        print(f"not ready: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    if status != 200:
+        print(f"not ready: {body.get('reason', status)}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return 0
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -1,0 +1,83 @@
+"""Feed health of a running ingester: /feeds, ``newswatch feeds``, ``healthcheck``, metrics."""
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+from tests.support.feed_server import FeedServer, Route
+from tests.support.service import Service
+
+pytestmark = pytest.mark.integration
+
+
+def newswatch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newswatch.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_feed_health_is_reported(
+    tmp_path: Path, feed_server: FeedServer, kafka_bootstrap: str
+) -> None:
+    feed_server.routes["/good.xml"] = Route(
+        (ROOT / "tests" / "fixtures" / "feeds" / "rss2.xml").read_bytes()
+    )
+    feed_server.routes["/broken.xml"] = Route(b"server error", status=500)
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(
+        "feeds:\n"
+        f"  - {{name: good, url: '{feed_server.url('/good.xml')}'}}\n"
+        f"  - {{name: broken, url: '{feed_server.url('/broken.xml')}'}}\n"
+    )
+    args = [
+        "--feeds",
+        str(feeds_file),
+        "--bootstrap-servers",
+        kafka_bootstrap,
+        "--topic-prefix",
+        f"nwtest-{uuid.uuid4().hex[:10]}",
+        "--log-format",
+        "json",
+    ]
+    with Service(args, tmp_path / "service.log", free_port()) as service:
+        service.wait_for("/readyz", 200)
+        service.wait_for_metric("newswatch_feed_consecutive_failures", 1, feed="broken")
+        service.wait_for_metric("newswatch_feed_fetches_total", 1, feed="good", outcome="ok")
+        url = f"http://127.0.0.1:{service.metrics_port}"
+
+        healthy = newswatch("healthcheck", "--url", url)
+        as_json = newswatch("feeds", "--url", url, "--json")
+        table = newswatch("feeds", "--url", url)
+
+        assert service.metric("newswatch_feed_up", feed="good") == 1
+        assert service.metric("newswatch_feed_up", feed="broken") == 0
+        assert service.metric("newswatch_feed_http_status", feed="broken") == 500
+        assert service.metric("newswatch_feed_poll_interval_seconds", feed="broken") >= 600
+        assert service.terminate() == 0
+
+    assert healthy.returncode == 0, healthy.stderr
+    feeds = {feed["name"]: feed for feed in json.loads(as_json.stdout)}
+    assert feeds["good"]["healthy"] is True
+    assert feeds["good"]["last_entries"] == 4
+    assert feeds["broken"]["healthy"] is False
+    assert feeds["broken"]["last_status"] == 500
+    assert feeds["broken"]["last_outcome"] == "http_error"
+    assert feeds["broken"]["consecutive_failures"] >= 1
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["FEED", "OK", "FAILS"]
+    assert lines[1].startswith("broken")
+
+
+def test_healthcheck_fails_when_nothing_listens() -> None:
+    result = newswatch("healthcheck", "--url", f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert "not ready" in result.stderr
