@@ -19,6 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from newswatch import __version__
 from newswatch.errors import ConfigError
 
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
@@ -83,7 +84,10 @@ class Settings(BaseSettings):
     max_entries_per_feed: int = Field(1000, ge=1)
     max_title_chars: int = Field(1000, ge=10)
     max_summary_chars: int = Field(20_000, ge=10)
-    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+    user_agent: str = Field(
+        f"newswatch/{__version__} (news feed monitor)",
+        description="Operators should add a contact: 'newswatch/0.1 (+mailto:ops@example.org)'.",
+    )
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )
