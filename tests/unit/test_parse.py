@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ParseError
-from newswatch.parse import ParsedFeed, parse_feed
+from newswatch.parse import (
+    MAX_PERSON_FIELD_BYTES,
+    FeedProblem,
+    ParsedFeed,
+    parse_feed,
+    sanitise_body,
+)
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
@@ -69,3 +75,36 @@ def test_a_local_path_as_body_is_not_opened(tmp_path: Path) -> None:
         parse_feed(
             str(local).encode(), feed_url="http://t/", content_type="text/xml", base_url="http://t/"
         )
+
+
+def test_sanitise_removes_the_doctype_and_its_entities() -> None:
+    body = b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "x">\n]>\n<rss version="2.0"/>'
+    cleaned, problems = sanitise_body(body)
+    assert cleaned == b'<?xml version="1.0"?>\n\n<rss version="2.0"/>'
+    assert problems == {FeedProblem.DOCTYPE_REMOVED}
+
+
+def test_sanitise_cuts_long_author_fields_on_a_character_boundary() -> None:
+    author = ("é" * 2000).encode()
+    cleaned, problems = sanitise_body(b"<rss><item><author>" + author + b"</author></item></rss>")
+    kept = cleaned.split(b"<author>")[1].split(b"</author>")[0]
+    assert len(kept) <= MAX_PERSON_FIELD_BYTES
+    assert kept.decode() == "é" * (len(kept) // 2)
+    assert problems == {FeedProblem.FIELD_TRUNCATED}
+
+
+def test_sanitise_leaves_ordinary_feeds_alone() -> None:
+    body = (FEEDS / "atom.xml").read_bytes()
+    assert sanitise_body(body) == (body, set())
+
+
+def test_impossible_dates_are_dropped() -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        b"<link>http://a.test/</link><pubDate>2025-13-45</pubDate></item></channel></rss>"
+    )
+    parsed = parse_feed(
+        body, feed_url="http://t/", content_type="application/rss+xml", base_url="http://t/"
+    )
+    assert parsed.entries[0].published is None
+    assert parsed.entries[0].published_raw == "2025-13-45"
