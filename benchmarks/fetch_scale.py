@@ -21,18 +21,19 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newswatch.address_policy import AddressPolicy  # noqa: E402
-from newswatch.feeds import FeedConfig  # noqa: E402
-from newswatch.fetch import Fetcher, FetchLimits  # noqa: E402
-from newswatch.logs import configure_logging  # noqa: E402
-from newswatch.match import compile_themes  # noqa: E402
-from newswatch.metrics import Metrics  # noqa: E402
-from newswatch.normalise import TextLimits  # noqa: E402
-from newswatch.pipeline import Ingester, PipelineLimits  # noqa: E402
-from newswatch.scheduling import ScheduleLimits  # noqa: E402
-from newswatch.seen import SeenIds  # noqa: E402
-from newswatch.themes import load_themes  # noqa: E402
-from newswatch_schemas import NewsItem, RejectedEntry  # noqa: E402
+from newswatch.address_policy import AddressPolicy
+from newswatch.checkpoints import FeedCheckpoint
+from newswatch.feeds import FeedConfig
+from newswatch.fetch import Fetcher, FetchLimits
+from newswatch.logs import configure_logging
+from newswatch.match import compile_themes
+from newswatch.metrics import Metrics
+from newswatch.normalise import TextLimits
+from newswatch.pipeline import Ingester, PipelineLimits
+from newswatch.scheduling import ScheduleLimits
+from newswatch.seen import SeenIds
+from newswatch.themes import load_themes
+from newswatch_schemas import NewsItem, RejectedEntry
 
 PORT = 18_765
 FEED_BODY = (
@@ -88,6 +89,12 @@ class DiscardingSink:
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         return
+
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        return
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        return {}
 
     def is_ready(self) -> bool:
         return True

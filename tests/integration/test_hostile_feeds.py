@@ -15,8 +15,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from newswatch.address_policy import AddressPolicy
+from newswatch.checkpoints import FeedCheckpoint
 from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, FetchLimits
+from newswatch.fetch import Fetcher, FetchLimits, Validators
 from newswatch.match import compile_themes
 from newswatch.metrics import Metrics
 from newswatch.normalise import TextLimits
@@ -26,6 +27,7 @@ from newswatch.seen import SeenIds
 from newswatch.themes import load_themes
 from newswatch_schemas import NewsItem, RejectedEntry
 from tests.support.hostile_server import (
+    Handler,
     HostileServer,
     SilentListener,
     chunked_endless_body,
@@ -62,6 +64,12 @@ class CollectingSink:
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         self.rejected.append(rejected)
+
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        return
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        return {}
 
     def is_ready(self) -> bool:
         return True
@@ -126,7 +134,7 @@ def harness(server: HostileServer) -> Harness:
     return Harness(server)
 
 
-def static(body: bytes, status: int = 200, **headers: str) -> "object":
+def static(body: bytes, status: int = 200, **headers: str) -> Handler:
     def handler(request: BaseHTTPRequestHandler) -> None:
         send(request, status, body, **headers)
 
@@ -208,9 +216,9 @@ def test_a_body_that_is_a_local_path_is_not_opened(server: HostileServer, harnes
     [("/gzip-bomb", gzip_bomb), ("/huge", endless_body), ("/chunked-huge", chunked_endless_body)],
 )
 def test_oversized_bodies_are_cut_off(
-    server: HostileServer, harness: Harness, path: str, handler: object
+    server: HostileServer, harness: Harness, path: str, handler: Handler
 ) -> None:
-    server.routes[path] = handler  # type: ignore[assignment]
+    server.routes[path] = handler
     report, _, elapsed = harness.poll(path)
     assert report.status == "too_large"
     assert elapsed < DEADLINE_SECONDS
@@ -298,19 +306,13 @@ def test_loopback_is_refused_unless_allowed(server: HostileServer) -> None:
     async def poll() -> str:
         async with Fetcher(LIMITS, "newswatch-test", AddressPolicy()) as fetcher:
             try:
-                await fetcher.fetch(server.url("/any"), validators=_no_validators())
+                await fetcher.fetch(server.url("/any"), Validators())
             except Exception as error:  # noqa: BLE001 - the test inspects whatever is raised
                 return getattr(error, "reason", type(error).__name__)
         return "fetched"
 
     assert asyncio.run(poll()) == "blocked_address"
     assert server.requested == []
-
-
-def _no_validators() -> "object":
-    from newswatch.fetch import Validators  # noqa: PLC0415 - local to this one helper
-
-    return Validators()
 
 
 def test_zero_entries(server: HostileServer, harness: Harness) -> None:

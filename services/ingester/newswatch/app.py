@@ -13,11 +13,12 @@ from newswatch.address_policy import AddressPolicy
 from newswatch.feeds import load_feeds
 from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.health import HealthState, HttpEndpoint, make_app
+from newswatch.kafka_connection import ensure_topics
 from newswatch.match import compile_themes
 from newswatch.metrics import Metrics
 from newswatch.normalise import TextLimits
 from newswatch.pipeline import Ingester, PipelineLimits
-from newswatch.publish import KafkaSink, Sink, StdoutSink, ensure_topics
+from newswatch.publish import KafkaSink, Sink, StdoutSink
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.settings import Settings
@@ -82,6 +83,8 @@ async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) ->
                 limits=_pipeline_limits(settings),
             )
             health.feeds = ingester.health
+            checkpoints = await asyncio.to_thread(sink.load_checkpoints)
+            log.info("resuming from checkpoints", feeds=ingester.restore(checkpoints))
             if once:
                 await ingester.run_once()
             else:
@@ -139,7 +142,7 @@ async def _open_sink(
     while not stop.is_set():
         try:
             created = await asyncio.to_thread(
-                ensure_topics, settings, topics.all_topics(theme_names)
+                ensure_topics, settings, topics.all_topics(theme_names), topics.compacted()
             )
             sink = await asyncio.to_thread(KafkaSink.connect, settings, topics, metrics)
         except KafkaError as error:

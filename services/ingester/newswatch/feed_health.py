@@ -28,6 +28,8 @@ class FeedState:
     last_duration_seconds: float = 0.0
     next_poll: datetime | None = None
     publishing_gap_seconds: float | None = None
+    done_ids: frozenset[str] = frozenset()
+    checkpoint_saved: bool = True
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready view of the feed's health."""

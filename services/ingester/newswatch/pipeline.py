@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from newswatch.checkpoints import FeedCheckpoint
 from newswatch.errors import EntryRejectedError, FeedError, FetchError, ParseError, PublishError
 from newswatch.feed_health import FeedState
 from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, FetchResult
+from newswatch.fetch import Fetcher, FetchResult, Validators
 from newswatch.match import CompiledTheme, match
 from newswatch.metrics import Metrics
 from newswatch.normalise import FeedContext, TextLimits, entry_id, normalise_entry, plain_text
@@ -33,6 +34,7 @@ log = structlog.get_logger("newswatch.pipeline")
 
 ENTRY_EXCERPT_CHARS = 300
 FIRST_POLL_SPREAD_SECONDS = 5.0
+SINK_RETRY_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -92,6 +94,24 @@ class Ingester:
             for feed in feeds
         }
 
+    def restore(self, checkpoints: dict[str, FeedCheckpoint]) -> int:
+        """Resume from stored checkpoints: validators, moved URLs and the ids already done.
+
+        Returns how many feeds had a checkpoint.
+        """
+        restored = 0
+        for state in self.states.values():
+            checkpoint = checkpoints.get(state.configured_url)
+            if checkpoint is None:
+                continue
+            restored += 1
+            state.url = checkpoint.effective_url
+            state.validators = Validators(checkpoint.etag, checkpoint.last_modified)
+            state.done_ids = frozenset(checkpoint.done_ids)
+            for identity in checkpoint.done_ids:
+                self._seen.add(identity)
+        return restored
+
     async def run_once(self) -> list[PollReport]:
         """Poll every feed once, concurrently within the fetch limits."""
         return list(await asyncio.gather(*(self.poll(feed) for feed in self._feeds)))
@@ -104,6 +124,8 @@ class Ingester:
         state = self.states[feed.name]
         delay = with_jitter(min(state.interval_seconds, FIRST_POLL_SPREAD_SECONDS)) / 2
         while not await _wait(stop, delay):
+            if not await self._wait_for_sink(stop):
+                return
             try:
                 await self.poll(feed)
             except Exception:  # one feed's unforeseen fault must not stop the others
@@ -112,6 +134,20 @@ class Ingester:
             delay = with_jitter(state.interval_seconds)
             state.next_poll = datetime.now(UTC) + timedelta(seconds=delay)
             self._metrics.feed_next_poll.labels(feed.name).set(state.next_poll.timestamp())
+
+    async def _wait_for_sink(self, stop: asyncio.Event) -> bool:
+        """Hold polling while the sink cannot take items (nothing is fetched to be dropped).
+
+        Returns False when stopped while waiting.
+        """
+        if self._sink.is_ready():
+            return True
+        log.warning("sink not ready; polling paused until it is")
+        while not self._sink.is_ready():
+            if await _wait(stop, SINK_RETRY_SECONDS):
+                return False
+        log.info("sink ready again; polling resumed")
+        return True
 
     async def poll(self, feed: FeedConfig) -> PollReport:
         """Fetch, parse and publish one feed; failures are counted and logged, never raised."""
@@ -130,6 +166,8 @@ class Ingester:
                     server_hint = max(server_hint or 0.0, parsed.ttl_seconds)
                 await self._publish_entries(state, result, parsed, report)
             self._record_success(state, result)
+            if not state.checkpoint_saved:
+                await self._save_checkpoint(state)
         except FeedError as error:
             retry_after = error.retry_after if isinstance(error, FetchError) else None
             self._record_failure(state, report, error)
@@ -188,6 +226,7 @@ class Ingester:
                 "feed moved permanently; polling its new address", new_url=result.permanent_url
             )
             state.url = result.permanent_url
+            state.checkpoint_saved = False
         return result
 
     async def _parse(self, state: FeedState, result: FetchResult, report: PollReport) -> ParsedFeed:
@@ -258,8 +297,8 @@ class Ingester:
         self._metrics.items_fetched.labels(state.name).inc(len(parsed.entries))
         pending: list[asyncio.Task[bool]] = []
         batch_ids: set[str] = set()
-        for entry in parsed.entries:
-            identity = entry_id(entry, context)
+        document_ids = [entry_id(entry, context) for entry in parsed.entries]
+        for entry, identity in zip(parsed.entries, document_ids, strict=True):
             if identity in self._seen or identity in batch_ids:
                 self._metrics.items_dropped.labels("duplicate").inc()
                 continue
@@ -272,7 +311,28 @@ class Ingester:
             )
         results = await asyncio.gather(*pending)
         if all(results):
-            state.validators = result.validators
+            done = frozenset(identity for identity in document_ids if identity in self._seen)
+            if result.validators != state.validators or done != state.done_ids:
+                state.validators = result.validators
+                state.done_ids = done
+                state.checkpoint_saved = False
+
+    async def _save_checkpoint(self, state: FeedState) -> None:
+        """Store the feed's checkpoint; on failure it is retried after the next poll."""
+        checkpoint = FeedCheckpoint(
+            feed_url=state.configured_url,
+            effective_url=state.url,
+            etag=state.validators.etag,
+            last_modified=state.validators.last_modified,
+            done_ids=sorted(state.done_ids),
+            updated_at=datetime.now(UTC),
+        )
+        try:
+            await self._sink.save_checkpoint(checkpoint)
+        except PublishError as error:
+            log.error("checkpoint not stored; will retry after the next poll", error=str(error))
+            return
+        state.checkpoint_saved = True
 
     async def _handle_entry(
         self,

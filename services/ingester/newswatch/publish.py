@@ -9,14 +9,14 @@ bounded: when the bound is reached, publishing waits, and so does polling behind
 
 import asyncio
 import sys
-import threading
 import time
 from typing import Any, Protocol, TextIO
 
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
 
+from newswatch.checkpoints import FeedCheckpoint, encode, read_checkpoints
 from newswatch.envelope import (
     binary_headers,
     item_attributes,
@@ -24,6 +24,7 @@ from newswatch.envelope import (
     structured_event,
 )
 from newswatch.errors import PublishError
+from newswatch.kafka_connection import ClusterProbe, kafka_client_config
 from newswatch.metrics import Metrics
 from newswatch.settings import Settings
 from newswatch.topics import TopicNames
@@ -39,87 +40,17 @@ class Sink(Protocol):
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Store one entry that could not be normalised."""
 
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        """Store a feed's checkpoint; returns once it is safely stored."""
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        """Every feed's stored checkpoint, by configured feed URL. Blocking."""
+
     def is_ready(self) -> bool:
         """Whether the sink can take items now."""
 
     async def close(self) -> None:
         """Deliver what is pending, within the shutdown budget, and release resources."""
-
-
-def kafka_client_config(settings: Settings) -> dict[str, Any]:
-    """Connection settings shared by the producer and the admin client."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
-        "client_id": settings.kafka_client_id,
-        "security_protocol": settings.kafka_security_protocol,
-        "bootstrap_timeout_ms": 10_000,
-    }
-    if settings.kafka_sasl_mechanism:
-        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        config["sasl_plain_username"] = settings.kafka_sasl_username
-        if settings.kafka_sasl_password is not None:
-            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
-    return config
-
-
-def ensure_topics(settings: Settings, topics: list[str]) -> list[str]:
-    """Create the topics that do not exist yet; return the ones created. Blocking."""
-    admin = KafkaAdminClient(**kafka_client_config(settings))
-    try:
-        existing = set(admin.list_topics())
-        missing = [name for name in topics if name not in existing]
-        created = []
-        for name in missing:
-            try:
-                admin.create_topics(
-                    [NewTopic(name, settings.topic_partitions, settings.topic_replication_factor)]
-                )
-                created.append(name)
-            except TopicAlreadyExistsError:
-                continue
-        return created
-    finally:
-        admin.close()
-
-
-class ClusterProbe:
-    """Asks the cluster for its metadata every few seconds, on a daemon thread.
-
-    The producer has no public "connected" signal after bootstrap, so readiness comes from
-    this real round trip (and from acknowledgements, which prove contact too).
-    """
-
-    INTERVAL_SECONDS = 5.0
-    STALE_SECONDS = 15.0
-
-    def __init__(self, admin: Any) -> None:
-        self._admin = admin
-        self._last_contact = time.monotonic()
-        self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="newswatch-kafka-probe", daemon=True)
-        self._thread.start()
-
-    def contact(self) -> None:
-        """Record that the cluster answered just now."""
-        self._last_contact = time.monotonic()
-
-    def recent(self) -> bool:
-        """True when the cluster answered within the last ``STALE_SECONDS``."""
-        return time.monotonic() - self._last_contact < self.STALE_SECONDS
-
-    def close(self) -> None:
-        """Stop probing and close the admin client."""
-        self._closed.set()
-        self._thread.join(timeout=self.INTERVAL_SECONDS * 2)
-        self._admin.close()
-
-    def _run(self) -> None:
-        while not self._closed.wait(self.INTERVAL_SECONDS):
-            try:
-                self._admin.describe_cluster()
-            except KafkaError:
-                continue
-            self.contact()
 
 
 class KafkaSink:
@@ -139,6 +70,7 @@ class KafkaSink:
         self._metrics = metrics
         self._slots = asyncio.Semaphore(settings.max_unacked_records)
         self._flush_seconds = settings.shutdown_flush_seconds
+        self._client_config = kafka_client_config(settings)
 
     @classmethod
     def connect(cls, settings: Settings, topics: TopicNames, metrics: Metrics) -> "KafkaSink":
@@ -151,6 +83,7 @@ class KafkaSink:
             max_in_flight_requests_per_connection=5,
             linger_ms=5,
             max_block_ms=10_000,
+            delivery_timeout_ms=int(settings.kafka_delivery_timeout_seconds * 1000),
         )
         probe = ClusterProbe(KafkaAdminClient(**config, request_timeout_ms=5_000))
         return cls(producer, probe, topics, metrics, settings)
@@ -179,6 +112,14 @@ class KafkaSink:
             rejected.model_dump_json().encode("utf-8"),
             binary_headers(rejected_attributes(rejected)),
         )
+
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        """Write the feed's checkpoint to the compacted state topic; wait for the ack."""
+        await self._send(self._topics.state, checkpoint.key(), encode(checkpoint), [])
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        """Read every feed's latest checkpoint from the state topic. Blocking."""
+        return read_checkpoints(self._client_config, self._topics.state)
 
     def is_ready(self) -> bool:
         """True while the cluster has answered recently."""
@@ -257,6 +198,13 @@ class StdoutSink:
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Rejected entries are only logged in stdout mode: stdout carries items alone."""
+
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        """Nothing is kept between runs in stdout mode."""
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        """Nothing was kept: every run starts afresh."""
+        return {}
 
     def is_ready(self) -> bool:
         """Always ready."""

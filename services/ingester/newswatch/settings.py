@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     max_unacked_records: int = Field(
         10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
     )
+    kafka_delivery_timeout_seconds: float = Field(
+        120.0, gt=0, description="How long the producer retries a record before giving up on it."
+    )
     shutdown_flush_seconds: float = Field(30.0, gt=0)
 
     metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default

@@ -19,10 +19,19 @@ class TopicNames:
         """Entries that could not be normalised, with the reason."""
         return f"{self.prefix}.dlq"
 
+    @property
+    def state(self) -> str:
+        """Feed checkpoints (compacted): what each feed has finished with."""
+        return f"{self.prefix}.state"
+
     def theme(self, theme: str) -> str:
         """The items of one theme."""
         return f"{self.prefix}.theme.{theme}"
 
     def all_topics(self, themes: list[str]) -> list[str]:
         """Every topic the ingester writes to, for creation at start-up."""
-        return [self.items, self.dead_letters, *(self.theme(name) for name in themes)]
+        return [self.items, self.dead_letters, self.state, *(self.theme(name) for name in themes)]
+
+    def compacted(self) -> set[str]:
+        """Topics that keep only the latest record per key."""
+        return {self.state}

@@ -1,0 +1,94 @@
+"""Connecting to Kafka: client settings, topic creation, and a probe of the cluster's health."""
+
+import threading
+import time
+from typing import Any
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from newswatch.settings import Settings
+
+
+def kafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Connection settings shared by the producer and the admin client."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
+        "client_id": settings.kafka_client_id,
+        "security_protocol": settings.kafka_security_protocol,
+        "bootstrap_timeout_ms": 10_000,
+    }
+    if settings.kafka_sasl_mechanism:
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return config
+
+
+def ensure_topics(settings: Settings, topics: list[str], compacted: set[str]) -> list[str]:
+    """Create the topics that do not exist yet; return the ones created. Blocking."""
+    admin = KafkaAdminClient(**kafka_client_config(settings))
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in topics if name not in existing]
+        created = []
+        for name in missing:
+            try:
+                configs = {"cleanup.policy": "compact"} if name in compacted else {}
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            name,
+                            settings.topic_partitions,
+                            settings.topic_replication_factor,
+                            topic_configs=configs,
+                        )
+                    ]
+                )
+                created.append(name)
+            except TopicAlreadyExistsError:
+                continue
+        return created
+    finally:
+        admin.close()
+
+
+class ClusterProbe:
+    """Asks the cluster for its metadata every few seconds, on a daemon thread.
+
+    The producer has no public "connected" signal after bootstrap, so readiness comes from
+    this real round trip (and from acknowledgements, which prove contact too).
+    """
+
+    INTERVAL_SECONDS = 5.0
+    STALE_SECONDS = 15.0
+
+    def __init__(self, admin: Any) -> None:
+        self._admin = admin
+        self._last_contact = time.monotonic()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="newswatch-kafka-probe", daemon=True)
+        self._thread.start()
+
+    def contact(self) -> None:
+        """Record that the cluster answered just now."""
+        self._last_contact = time.monotonic()
+
+    def recent(self) -> bool:
+        """True when the cluster answered within the last ``STALE_SECONDS``."""
+        return time.monotonic() - self._last_contact < self.STALE_SECONDS
+
+    def close(self) -> None:
+        """Stop probing and close the admin client."""
+        self._closed.set()
+        self._thread.join(timeout=self.INTERVAL_SECONDS * 2)
+        self._admin.close()
+
+    def _run(self) -> None:
+        while not self._closed.wait(self.INTERVAL_SECONDS):
+            try:
+                self._admin.describe_cluster()
+            except KafkaError:
+                continue
+            self.contact()
