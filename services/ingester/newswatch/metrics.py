@@ -151,6 +151,12 @@ class Metrics:
             registry=registry,
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400),
         )
+        self.producer_replacements = Counter(
+            "kafka_producer_replacements_total",
+            "Producers replaced because they stopped acknowledging records.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
         self.unacked_records = Gauge(
             "kafka_unacked_records",
             "Records sent and not yet acknowledged by Kafka.",

@@ -10,8 +10,10 @@ bounded: when the bound is reached, publishing waits, and so does polling behind
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
+import structlog
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
@@ -53,40 +55,55 @@ class Sink(Protocol):
         """Deliver what is pending, within the shutdown budget, and release resources."""
 
 
+log = structlog.get_logger("newswatch.publish")
+
+ACK_GRACE_SECONDS = 5.0
+
+
 class KafkaSink:
     """Publishes to Kafka; build it with ``KafkaSink.connect`` (blocking, run it in a thread)."""
 
     def __init__(
         self,
-        producer: Any,
+        make_producer: Callable[[], Any],
         probe: ClusterProbe,
         topics: TopicNames,
         metrics: Metrics,
         settings: Settings,
     ) -> None:
-        self._producer = producer
+        self._make_producer = make_producer
+        self._producer = make_producer()
+        self._replacing: asyncio.Task[None] | None = None
         self._probe = probe
         self._topics = topics
         self._metrics = metrics
         self._slots = asyncio.Semaphore(settings.max_unacked_records)
         self._flush_seconds = settings.shutdown_flush_seconds
         self._client_config = kafka_client_config(settings)
+        # kafka-python 3.0 can leave a future unresolved past delivery_timeout_ms, for good,
+        # when the broker goes away while a batch is being retried (seen in the fault tests):
+        # past this deadline the record counts as failed and the producer is replaced.
+        self._ack_deadline_seconds = settings.kafka_delivery_timeout_seconds + ACK_GRACE_SECONDS
 
     @classmethod
     def connect(cls, settings: Settings, topics: TopicNames, metrics: Metrics) -> "KafkaSink":
         """Open the producer (idempotent, acks=all). Blocks until the cluster answers."""
         config = kafka_client_config(settings)
-        producer = KafkaProducer(
-            **config,
-            acks="all",
-            enable_idempotence=True,
-            max_in_flight_requests_per_connection=5,
-            linger_ms=5,
-            max_block_ms=10_000,
-            delivery_timeout_ms=int(settings.kafka_delivery_timeout_seconds * 1000),
-        )
+
+        def make_producer() -> Any:
+            return KafkaProducer(
+                **config,
+                acks="all",
+                enable_idempotence=True,
+                max_in_flight_requests_per_connection=5,
+                linger_ms=5,
+                max_block_ms=10_000,
+                request_timeout_ms=int(settings.kafka_request_timeout_seconds * 1000),
+                delivery_timeout_ms=int(settings.kafka_delivery_timeout_seconds * 1000),
+            )
+
         probe = ClusterProbe(KafkaAdminClient(**config, request_timeout_ms=5_000))
-        return cls(producer, probe, topics, metrics, settings)
+        return cls(make_producer, probe, topics, metrics, settings)
 
     async def publish_item(self, item: NewsItem) -> None:
         """Send the item to the items topic and its theme topics; wait for every ack."""
@@ -166,9 +183,31 @@ class KafkaSink:
         future.add_callback(on_result)
         future.add_errback(on_result)
         try:
-            await acknowledged
+            await asyncio.wait_for(acknowledged, self._ack_deadline_seconds)
         except KafkaError as error:
             raise PublishError(f"not acknowledged: {error}", topic=topic) from error
+        except TimeoutError as error:
+            self._replace_producer()
+            raise PublishError(
+                f"no acknowledgement within {self._ack_deadline_seconds:g} s", topic=topic
+            ) from error
+
+    def _replace_producer(self) -> None:
+        """Swap in a new producer (once at a time); the stuck one is closed in the background."""
+        if self._replacing is not None and not self._replacing.done():
+            return
+        self._replacing = asyncio.create_task(self._swap_producer())
+
+    async def _swap_producer(self) -> None:
+        stuck = self._producer
+        try:
+            self._producer = await asyncio.to_thread(self._make_producer)
+        except KafkaError as error:
+            log.warning("could not open a new producer; keeping the old one", error=repr(error))
+            return
+        log.warning("replaced a producer that stopped acknowledging; its records will be re-sent")
+        self._metrics.producer_replacements.inc()
+        await asyncio.to_thread(stuck.close, 1)
 
 
 def _as_error(result: Any) -> BaseException | None:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     max_unacked_records: int = Field(
         10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
     )
+    kafka_request_timeout_seconds: float = Field(30.0, gt=0)
     kafka_delivery_timeout_seconds: float = Field(
         120.0, gt=0, description="How long the producer retries a record before giving up on it."
     )
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @model_validator(mode="after")
+    def _delivery_outlasts_a_request(self) -> "Settings":
+        if self.kafka_delivery_timeout_seconds <= self.kafka_request_timeout_seconds:
+            raise ValueError(
+                "kafka_delivery_timeout_seconds must be longer than kafka_request_timeout_seconds"
+            )
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -132,7 +141,8 @@ def load_settings(flags: dict[str, Any], config_file: Path | None = None) -> Set
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        source = f"flag, NEWSWATCH_{field.upper()} or {path}" if path else "flag or environment"
+        variable = f"NEWSWATCH_{field.upper()}" if field else "NEWSWATCH_* variables"
+        source = f"flags, {variable} or {path}" if path else f"flags or {variable}"
         raise ConfigError(f"{first['msg']} (from {source})", path=path, field=field) from error
     except SettingsError as error:
         raise ConfigError(str(error), path=path) from error

@@ -1,0 +1,78 @@
+"""Feeds that keep publishing: item n of a feed appears ``n / rate`` seconds after the start.
+
+The server remembers how far each feed has got, so a test can compare what was served with
+what reached Kafka. ``freeze()`` stops new items from appearing.
+"""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.support.hostile_server import good_item, rss
+
+
+class LiveFeeds:
+    """``/live/<n>.xml`` for n in range(feeds), each gaining ``rate`` items per second."""
+
+    def __init__(self, feeds: int, rate: float) -> None:
+        self.feeds = feeds
+        self.rate = rate
+        self._started = time.monotonic()
+        self._frozen_at: float | None = None
+        self.served = [0] * feeds
+        self._lock = threading.Lock()
+        live = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                number = int(self.path.removeprefix("/live/").removesuffix(".xml"))
+                body = live.document(number)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            block_on_close = False
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def count(self) -> int:
+        """How many items each feed has now."""
+        moment = self._frozen_at if self._frozen_at is not None else time.monotonic()
+        return int((moment - self._started) * self.rate)
+
+    def document(self, number: int) -> bytes:
+        """The feed's current document, newest item first; records what was served."""
+        count = self.count()
+        with self._lock:
+            self.served[number] = max(self.served[number], count)
+        return rss(*(good_item(f"live-{number}-{n}") for n in reversed(range(count))))
+
+    def url(self, number: int) -> str:
+        """URL of feed ``number``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/live/{number}.xml"
+
+    def expected_urls(self) -> set[str]:
+        """Item URLs of everything a feed has served so far."""
+        return {
+            f"http://hostile.test/live-{number}-{n}"
+            for number in range(self.feeds)
+            for n in range(self.served[number])
+        }
+
+    def freeze(self) -> None:
+        """No new items from now on."""
+        self._frozen_at = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
