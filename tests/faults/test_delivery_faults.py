@@ -123,6 +123,7 @@ def test_sigterm_and_restart_lose_nothing_and_repeat_nothing(
         keys = run.keys_once_all_arrived(expected)
         assert second.terminate() == 0, second.logs()
     duplicates = sum(count - 1 for count in keys.values())
+    assert len(keys) == len(expected)
     report(
         f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
         f"duplicates {duplicates}"
@@ -145,6 +146,7 @@ def test_ingester_sigkill_and_restart_lose_nothing(
         keys = run.keys_once_all_arrived(expected)
         assert second.terminate() == 0, second.logs()
     duplicates = sum(count - 1 for count in keys.values())
+    assert len(keys) == len(expected)
     report(
         f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
         f"duplicates {duplicates} (bound {SIGKILL_DUPLICATE_BOUND})"
@@ -178,6 +180,7 @@ def test_broker_sigkill_and_restart_lose_nothing(
         keys = run.keys_once_all_arrived(expected)
         assert service.terminate() == 0, service.logs()
     duplicates = sum(count - 1 for count in keys.values())
+    assert len(keys) == len(expected)
     report(
         f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
         f"duplicates {duplicates}"
@@ -208,16 +211,17 @@ def test_broker_away_longer_than_the_buffer_holds(
         while time.monotonic() - outage_started < 15:
             peak_unacked = max(peak_unacked, service.metric("newswatch_kafka_unacked_records"))
             time.sleep(0.5)
-        served_during_outage = sum(live.served)
+        existing_during_outage = live.count() * FEEDS
         broker.restart()
         service.wait_for("/readyz", 200, timeout_s=60)
         expected = served_then_frozen(live, 2)
         keys = run.keys_once_all_arrived(expected)
         assert service.terminate() == 0, service.logs()
     duplicates = sum(count - 1 for count in keys.values())
+    assert len(keys) == len(expected)
     report(
         f"buffer {buffer}, peak unacked {peak_unacked:.0f}, served {len(expected)} "
-        f"({served_during_outage} by the end of the outage), in topic {sum(keys.values())}, "
+        f"({existing_during_outage} by the end of the outage), in topic {sum(keys.values())}, "
         f"distinct {len(keys)}, duplicates {duplicates}"
     )
     assert peak_unacked <= buffer

@@ -61,11 +61,12 @@ class LiveFeeds:
         return f"http://127.0.0.1:{self._server.server_address[1]}/live/{number}.xml"
 
     def expected_urls(self) -> set[str]:
-        """Item URLs of everything a feed has served so far."""
+        """Item URLs of every item that exists now: each feed keeps all its items, so once the
+        feeds are frozen, every one of them must eventually reach Kafka."""
         return {
             f"http://hostile.test/live-{number}-{n}"
             for number in range(self.feeds)
-            for n in range(self.served[number])
+            for n in range(self.count())
         }
 
     def freeze(self) -> None:
