@@ -61,7 +61,8 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
                 body = FEED_BODY % int(path.rsplit("/", 1)[1])
                 writer.write(
                     f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: {etag}\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                    f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
                 )
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):

@@ -16,11 +16,17 @@ def known(variable: str) -> bool:
 
 def test_compose_sets_only_real_settings() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    ingester = compose["services"]["ingester"]
-    variables = [name for name in ingester["environment"] if name.startswith("NEWSWATCH_")]
-    assert variables
-    assert [name for name in variables if not known(name)] == []
-    assert ingester["depends_on"]["kafka"]["condition"] == "service_healthy"
+    ingesters = [
+        service
+        for service in compose["services"].values()
+        if service.get("image") == compose["services"]["ingester"]["image"]
+    ]
+    assert len(ingesters) == 2, "the ingester and the demo profile's ingester"
+    for ingester in ingesters:
+        variables = [name for name in ingester["environment"] if name.startswith("NEWSWATCH_")]
+        assert variables
+        assert [name for name in variables if not known(name)] == []
+        assert ingester["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
 def test_dockerfile_sets_only_real_settings() -> None:

@@ -1,0 +1,204 @@
+"""Real Prometheus and Alertmanager processes, and a webhook receiver, for end-to-end tests."""
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from tests.conftest import free_port
+
+INSTALL_HINT = (
+    "install Debian's packages: apt-get install --no-install-recommends "
+    "prometheus prometheus-alertmanager (.ci/run does)"
+)
+
+
+def binary(*names: str) -> str:
+    """The first of ``names`` found on PATH; a missing binary fails the test, never skips it."""
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise AssertionError(f"none of {names} is installed: {INSTALL_HINT}")
+
+
+def get_json(url: str, timeout_s: float = 5.0) -> Any:
+    """GET ``url`` and decode its JSON body."""
+    with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        return json.loads(response.read())
+
+
+class Process:
+    """A child process whose output goes to a log file; stopped with SIGTERM, then SIGKILL."""
+
+    def __init__(self, name: str, args: list[str], log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+
+    def logs(self) -> str:
+        """What the process wrote so far."""
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def wait_ready(self, url: str, timeout_s: float = 30.0) -> None:
+        """Poll ``url`` until it answers 200."""
+        deadline = time.monotonic() + timeout_s
+        last: object = None
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"{self.name} exited early:\n{self.logs()}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+                    last = response.status
+            except urllib.error.HTTPError as error:
+                last = error.code
+                error.close()
+            except OSError as error:
+                last = error
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} not ready at {url} ({last}):\n{self.logs()}")
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=timeout_s)
+        self._log.close()
+
+
+def start_alertmanager(directory: Path, config: dict[str, Any]) -> tuple[Process, str]:
+    """A real Alertmanager on a free loopback port, clustering off; returns it and its URL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "alertmanager.yml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    port = free_port()
+    process = Process(
+        "alertmanager",
+        [
+            binary("prometheus-alertmanager", "alertmanager"),
+            f"--config.file={config_path}",
+            f"--storage.path={directory / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        directory / "alertmanager.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        process.wait_ready(f"{url}/-/ready")
+    except AssertionError:
+        process.stop()
+        raise
+    return process, url
+
+
+def start_prometheus(directory: Path, config: dict[str, Any]) -> tuple[Process, str]:
+    """A real Prometheus on a free loopback port with its TSDB in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "prometheus.yml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    port = free_port()
+    process = Process(
+        "prometheus",
+        [
+            binary("prometheus"),
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={directory / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        directory / "prometheus.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        process.wait_ready(f"{url}/-/ready")
+    except AssertionError:
+        process.stop()
+        raise
+    return process, url
+
+
+class WebhookReceiver:
+    """An HTTP server on loopback that keeps every Alertmanager webhook notification it gets."""
+
+    def __init__(self) -> None:
+        self.notifications: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                payload = json.loads(self.rfile.read(length))
+                with receiver._changed:
+                    receiver.notifications.append(payload)
+                    receiver._changed.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+
+    def __enter__(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Every alert of every notification so far, in arrival order."""
+        with self._changed:
+            return [alert for payload in self.notifications for alert in payload["alerts"]]
+
+    def wait_for_alert(
+        self,
+        matches: Callable[[dict[str, Any]], bool],
+        timeout_s: float,
+        context: Callable[[], str],
+    ) -> dict[str, Any]:
+        """The first alert that ``matches``, waiting at most ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                for payload in self.notifications:
+                    for alert in payload["alerts"]:
+                        if matches(alert):
+                            return dict(alert)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(timeout=min(remaining, 1.0))
+        raise AssertionError(
+            f"no matching alert within {timeout_s} s; got {self.notifications}\n{context()}"
+        )

@@ -1,0 +1,192 @@
+"""docker-compose.yml, checked without Docker: the Compose Specification's own JSON Schema, then
+the invariants this project holds its compose file to; and the Alertmanager configuration.
+
+``compose-spec.schema.json`` is ``schema/compose-spec.json`` of github.com/compose-spec/
+compose-spec at commit 170098ba07d9f53c383a41bfd4c5166b0a4529a6 (Apache License 2.0), the
+schema ``docker compose`` itself validates against.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from newswatch.settings import Settings
+from tests.conftest import ROOT
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SCHEMA = Path(__file__).with_name("compose-spec.schema.json")
+ALERTMANAGER_CONFIG = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
+INGESTER_IMAGE = "newswatch:local"
+DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def seconds(duration: str) -> int:
+    found = DURATION.match(duration)
+    assert duration, "empty duration"
+    assert found, f"not a duration: {duration}"
+    hours, minutes, secs = (int(part or 0) for part in found.groups())
+    return hours * 3600 + minutes * 60 + secs
+
+
+def test_compose_file_is_valid_against_the_compose_specification_schema() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(compose())
+    ]
+    assert errors == []
+    # The schema does catch mistakes:
+    broken = compose()
+    broken["services"]["ingester"]["depends_on"]["kafka"]["condition"] = "service_up"
+    assert list(validator.iter_errors(broken))
+
+
+def test_every_service_is_pinned_healthchecked_and_hardened() -> None:
+    services = compose()["services"]
+    assert {"kafka", "ingester", "prometheus", "alertmanager", "grafana"} <= set(services)
+    for name, service in services.items():
+        image = service["image"]
+        assert ":" in image, f"{name}: image without a tag"
+        assert not image.endswith(":latest"), f"{name}: unpinned image"
+        assert service.get("healthcheck", {}).get("test"), f"{name}: no healthcheck"
+        assert service.get("restart") == "unless-stopped", name
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name}: {port} open beyond localhost"
+
+
+def test_dependencies_wait_for_health() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        depends_on = service.get("depends_on", {})
+        assert isinstance(depends_on, dict), f"{name}: depends_on without conditions"
+        for dependency, condition in depends_on.items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            assert condition == {"condition": "service_healthy"}, (name, dependency)
+    # Monitoring does not wait for what it monitors: IngesterDown must be able to fire.
+    assert "ingester" not in services["prometheus"].get("depends_on", {})
+    assert set(services["grafana"]["depends_on"]) == {"prometheus", "alertmanager"}
+    assert set(services["prometheus"]["depends_on"]) == {"alertmanager"}
+
+
+def test_data_lives_in_named_volumes_and_configuration_is_mounted_read_only() -> None:
+    document = compose()
+    declared = set(document["volumes"])
+    used: set[str] = set()
+    for name, service in document["services"].items():
+        for mount in service.get("volumes", []):
+            source, _target, *mode = mount.split(":")
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{name}: {source} does not exist"
+                assert mode == ["ro"], f"{name}: {source} should be mounted read-only"
+            else:
+                assert source in declared, f"{name}: volume {source} is not declared"
+                used.add(source)
+    assert used == declared, f"declared but unused: {declared - used}"
+    assert {"prometheus-data", "alertmanager-data", "grafana-data", "kafka-data"} <= declared
+
+
+def test_ingesters_get_longer_to_stop_than_the_producer_flush() -> None:
+    flush = Settings.model_fields["shutdown_flush_seconds"].default
+    ingesters = {
+        name: service
+        for name, service in compose()["services"].items()
+        if service["image"] == INGESTER_IMAGE
+    }
+    assert set(ingesters) == {"ingester", "ingester-demo"}
+    for name, service in ingesters.items():
+        budget = float(service["environment"].get("NEWSWATCH_SHUTDOWN_FLUSH_SECONDS", flush))
+        assert seconds(service["stop_grace_period"]) > budget + 5, name
+
+
+def test_the_demo_profile_adds_a_feed_server_and_an_ingester_on_it() -> None:
+    services = compose()["services"]
+    demo = {name for name, service in services.items() if "demo" in service.get("profiles", [])}
+    assert demo == {"demo-feeds", "ingester-demo"}
+    for name, service in services.items():
+        if name not in demo:
+            assert not service.get("profiles"), f"{name} should run without a profile"
+    feeds_server = services["demo-feeds"]
+    assert "./deploy/demo:/demo:ro" in feeds_server["volumes"]
+    assert feeds_server["command"][:2] == ["python", "/demo/feed_server.py"]
+    ingester = services["ingester-demo"]
+    assert ingester["environment"]["NEWSWATCH_FEEDS_FILE"] == "/demo/feeds.yaml"
+    assert "./deploy/demo/feeds.yaml:/demo/feeds.yaml:ro" in ingester["volumes"]
+    assert ingester["depends_on"]["demo-feeds"] == {"condition": "service_healthy"}
+    feeds = yaml.safe_load((ROOT / "deploy" / "demo" / "feeds.yaml").read_text(encoding="utf-8"))
+    served = {path.stem for path in (ROOT / "deploy" / "demo" / "feeds").glob("*.xml")}
+    urls = {feed["url"] for feed in feeds["feeds"]}
+    assert urls == {f"http://demo-feeds:8080/{name}.xml" for name in served} | {
+        "http://demo-feeds:8080/down.xml"
+    }
+
+
+def test_prometheus_scrapes_the_services_compose_runs() -> None:
+    services = compose()["services"]
+    prometheus = services["prometheus"]
+    assert "./deploy/prometheus/rules:/etc/prometheus/rules:ro" in prometheus["volumes"]
+    config = yaml.safe_load(
+        (ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8")
+    )
+    assert config["rule_files"] == ["rules/*.rules.yml"]
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        for target in static["targets"]
+    }
+    assert {"ingester:9120", "alertmanager:9093"} <= targets
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert jobs["newswatch"]["dns_sd_configs"][0]["names"] == ["ingester-demo"]
+    (alertmanagers,) = config["alerting"]["alertmanagers"]
+    assert alertmanagers["static_configs"][0]["targets"] == ["alertmanager:9093"]
+
+
+def test_amtool_accepts_the_alertmanager_configuration() -> None:
+    amtool = shutil.which("amtool")
+    assert amtool, (
+        "amtool is missing: apt-get install --no-install-recommends prometheus-alertmanager"
+    )
+    result = subprocess.run(
+        [amtool, "check-config", str(ALERTMANAGER_CONFIG)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alertmanager_routes_and_inhibitions_name_real_alerts_and_severities() -> None:
+    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text(encoding="utf-8"))
+    rules = yaml.safe_load(
+        (ROOT / "deploy" / "prometheus" / "rules" / "newswatch.rules.yml").read_text(
+            encoding="utf-8"
+        )
+    )
+    alerts = [rule for group in rules["groups"] for rule in group["rules"] if "alert" in rule]
+    names = {rule["alert"] for rule in alerts}
+    severities = {rule["labels"]["severity"] for rule in alerts}
+    matchers = [
+        matcher
+        for inhibit in config["inhibit_rules"]
+        for matcher in inhibit["source_matchers"] + inhibit["target_matchers"]
+    ] + [matcher for route in config["route"].get("routes", []) for matcher in route["matchers"]]
+    for matcher in matchers:
+        parsed = re.match(r'(\w+)(=~|=)"(.*)"', matcher)
+        assert parsed, matcher
+        label, _, value = parsed.groups()
+        known = {"alertname": names, "severity": severities}[label]
+        assert set(value.split("|")) <= known, matcher
