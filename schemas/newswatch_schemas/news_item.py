@@ -38,14 +38,28 @@ class Evidence(_Frozen):
     end: int = Field(ge=0, description="Character offset just past the match.")
     text: str = Field(description="The matched text as it appears in the field.")
     weight: float = Field(description="What this match added to the theme's score.")
+    language: str | None = Field(
+        None,
+        description="The term list the term comes from: a language code, or 'any' for a "
+        "language-neutral term.",
+    )
 
 
 class ThemeMatch(_Frozen):
     """A theme an item belongs to, with its score and the evidence behind it."""
 
     theme: ThemeName
-    score: float = Field(ge=0)
-    evidence: list[Evidence]
+    score: float = Field(ge=0, description="The sum of the evidence weights.")
+    evidence: list[Evidence] = Field(
+        description="One entry per distinct term counted, at its first place in the item.",
+    )
+    threshold: float | None = Field(
+        None, description="The theme's threshold, which the score reached."
+    )
+    required_groups: list[str] = Field(
+        default_factory=list,
+        description="The theme's required groups, each of which has evidence here.",
+    )
 
 
 class NewsItem(_Frozen):

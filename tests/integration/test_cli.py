@@ -101,13 +101,97 @@ def test_check_config_names_file_line_and_field(tmp_path: Path) -> None:
     assert f"{feeds}:3: feeds[1].url:" in result.stderr
 
 
+def test_match_uses_the_lang_field() -> None:
+    line = {"id": "fa", "lang": "fa-AF", "title": "دولت ۱۰۰ زندانی طالبان را آزاد کرد"}
+    result = newswatch("match", stdin=json.dumps(line, ensure_ascii=False) + "\n")
+    assert result.returncode == 0, result.stderr
+    (theme,) = json.loads(result.stdout)["themes"]
+    assert theme["theme"] == "prisoner_release"
+    assert theme["threshold"] == 3
+    assert {item["language"] for item in theme["evidence"]} <= {"fa", "any"}
+
+
+def test_match_explain_prints_evidence_in_context() -> None:
+    lines = [
+        {"id": "a", "title": "Islamic State claims attack on Taliban checkpoint", "summary": ""},
+        {"id": "b", "title": "Taliban fighters attack Afghan army checkpoint", "summary": ""},
+    ]
+    result = newswatch(
+        "match", "--explain", stdin="\n".join(json.dumps(line) for line in lines) + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.split("\nline 2")
+    assert first.startswith("line 1, id a [und]: no theme")
+    assert "why not: vetoed by exclusion 'islamic_state'" in first
+    assert ", id b [und]: taliban_attacks" in second
+    assert "taliban_attacks: MATCH" in second
+    assert "Taliban fighters [attack] Afghan army checkpoint" in second
+
+
+def test_evaluate_prints_figures_and_confusions() -> None:
+    result = newswatch("evaluate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("en (")
+    assert "\nother (" in result.stdout
+    assert "doha_agreement" in result.stdout
+    assert "confusions (" in result.stdout
+    assert "below target: none" in result.stdout
+
+
+def test_evaluate_locates_a_bad_set(tmp_path: Path) -> None:
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text('{"id": "a", "lang": "en", "title": "x", "summary": ""}\n')
+    result = newswatch("evaluate", "--set", str(labelled))
+    assert result.returncode == 2
+    assert f"{labelled}:1: themes: Field required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rule", "line", "field", "message"),
+    [
+        (
+            "        terms: {en: [attack], xx1: [x]}\n",
+            9,
+            "themes[0].groups[1].terms.xx1.[key]",
+            "should match pattern",
+        ),
+        ("        terms: [a*b]\n", 9, "themes[0].groups[1].terms[0].term", "may only end a word"),
+        (
+            "        near: {group: nowhere, words: 3}\n        terms: [attack]\n",
+            2,
+            "themes[0]",
+            "names group 'nowhere'",
+        ),
+    ],
+)
+def test_check_config_explains_a_bad_rule(
+    tmp_path: Path, rule: str, line: int, field: str, message: str
+) -> None:
+    themes = tmp_path / "themes.yaml"
+    themes.write_text(
+        "themes:\n"
+        "  - name: t\n"
+        "    threshold: 1\n"
+        "    groups:\n"
+        "      - name: actor\n"
+        "        terms: [taliban]\n"
+        "      - name: act\n"
+        "        required: true\n" + rule,
+        encoding="utf-8",
+    )
+    result = newswatch("check-config", "--themes", str(themes))
+    assert result.returncode == 2
+    assert f"{themes}:{line}: {field}: " in result.stderr
+    assert message in result.stderr
+
+
 def test_check_config_accepts_the_bundled_files() -> None:
     result = newswatch("check-config")
     assert result.returncode == 0, result.stderr
     assert "3 themes OK" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["match"], ["check-config"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["match"], ["evaluate"], ["check-config"]])
 def test_help(command: list[str]) -> None:
     result = newswatch(*command, "--help")
     assert result.returncode == 0

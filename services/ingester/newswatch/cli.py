@@ -1,4 +1,4 @@
-"""The ``newswatch`` command: ``run``, ``match`` and ``check-config``."""
+"""The ``newswatch`` command: ``run``, ``match``, ``evaluate`` and ``check-config``."""
 
 import argparse
 import asyncio
@@ -17,10 +17,17 @@ from pydantic import ValidationError
 from newswatch import __version__
 from newswatch.app import run_service
 from newswatch.errors import ConfigError
+from newswatch.evaluate import (
+    BUNDLED_SET,
+    LabelledSetError,
+    evaluate,
+    format_report,
+    load_labelled_set,
+)
 from newswatch.feed_health import render_table
 from newswatch.feeds import load_feeds
 from newswatch.logs import configure_logging
-from newswatch.match import CompiledTheme, compile_themes, match
+from newswatch.match import CompiledTheme, compile_themes, explain, format_decisions, match
 from newswatch.normalise import plain_text
 from newswatch.settings import load_settings
 from newswatch.themes import load_themes
@@ -88,6 +95,33 @@ def build_parser() -> argparse.ArgumentParser:
         dest="themes_file",
         help="themes file (YAML); bundled themes if omitted",
     )
+    matcher.add_argument(
+        "--explain",
+        action="store_true",
+        help="instead of JSON, print for a person why each theme fired or not, with the "
+        "matched text in context and the score arithmetic",
+    )
+
+    evaluator = commands.add_parser(
+        "evaluate",
+        help="measure the themes against a labelled set",
+        description="Match every item of a labelled set (JSON lines with 'id', 'lang', "
+        "'title', 'summary', 'themes') and print precision, recall and F1 per theme, for "
+        "English and for the other languages, with every false positive and false negative.",
+    )
+    evaluator.add_argument(
+        "--set",
+        type=Path,
+        dest="set_file",
+        default=BUNDLED_SET,
+        help="labelled set (JSON lines); evaluation/labelled_items.jsonl if omitted",
+    )
+    evaluator.add_argument(
+        "--themes",
+        type=Path,
+        dest="themes_file",
+        help="themes file (YAML); bundled themes if omitted",
+    )
 
     feeds = commands.add_parser(
         "feeds",
@@ -144,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _feeds(args.url, as_json=args.json)
         if args.command == "healthcheck":
             return _healthcheck(args.url)
-        if args.command == "match":
-            return _match(args.themes_file, sys.stdin, sys.stdout)
+        if args.command in {"match", "evaluate"}:
+            return _theme_command(args)
         return _check_config(args)
     except ConfigError as error:
         print(f"newswatch: configuration error: {error}", file=sys.stderr)
@@ -215,7 +249,28 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match(themes_file: Path | None, source: TextIO, sink: TextIO) -> int:
+def _theme_command(args: argparse.Namespace) -> int:
+    """``match`` or ``evaluate``."""
+    if args.command == "match":
+        return _match(args.themes_file, sys.stdin, sys.stdout, explained=args.explain)
+    return _evaluate(args.set_file, args.themes_file)
+
+
+def _evaluate(set_file: Path, themes_file: Path | None) -> int:
+    """Print the evaluation report; exit 0 whatever the figures, 2 for an unreadable set."""
+    _, theme_set = load_themes(themes_file)
+    try:
+        items = load_labelled_set(set_file)
+    except LabelledSetError as error:
+        print(f"newswatch: labelled set error: {error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    print(format_report(evaluate(compile_themes(theme_set), items)))
+    return 0
+
+
+def _match(
+    themes_file: Path | None, source: TextIO, sink: TextIO, *, explained: bool = False
+) -> int:
     """Tag each input line; a bad line gets an ``error`` instead of ``themes``, in place."""
     configure_logging("auto", "WARNING")
     _, theme_set = load_themes(themes_file)
@@ -226,6 +281,9 @@ def _match(themes_file: Path | None, source: TextIO, sink: TextIO) -> int:
             continue
         result: dict[str, Any]
         try:
+            if explained:
+                sink.write(_explain_line(themes, line, line_number) + "\n")
+                continue
             result = _tag_line(themes, line)
         except (json.JSONDecodeError, TypeError, ValidationError) as error:
             failures += 1
@@ -238,15 +296,34 @@ def _match(themes_file: Path | None, source: TextIO, sink: TextIO) -> int:
     return 1 if failures else 0
 
 
-def _tag_line(themes: tuple[CompiledTheme, ...], line: str) -> dict[str, Any]:
-    """One output record of ``match`` for one input line."""
+def _read_line(line: str) -> tuple[Any, str, str, str | None]:
+    """The id, plain title, plain summary and language of one input line."""
     record = json.loads(line)
     if not isinstance(record, dict):
         raise TypeError("line is not a JSON object")
     title = plain_text(str(record.get("title") or ""), MATCH_TEXT_LIMIT)
     summary = plain_text(str(record.get("summary") or ""), MATCH_TEXT_LIMIT)
-    found = match(themes, title, summary)
-    return {"id": record.get("id"), "themes": [theme.model_dump(mode="json") for theme in found]}
+    language = record.get("lang")
+    return record.get("id"), title, summary, str(language) if language else None
+
+
+def _tag_line(themes: tuple[CompiledTheme, ...], line: str) -> dict[str, Any]:
+    """One output record of ``match`` for one input line."""
+    item_id, title, summary, language = _read_line(line)
+    found = match(themes, title, summary, language=language)
+    return {"id": item_id, "themes": [theme.model_dump(mode="json") for theme in found]}
+
+
+def _explain_line(themes: tuple[CompiledTheme, ...], line: str, line_number: int) -> str:
+    """The ``--explain`` block of one input line."""
+    item_id, title, summary, language = _read_line(line)
+    decisions = explain(themes, title, summary, language=language)
+    fired = [decision.theme for decision in decisions if decision.fired]
+    header = (
+        f"line {line_number}, id {item_id if item_id is not None else '-'}"
+        f" [{language or 'und'}]: {', '.join(fired) or 'no theme'}"
+    )
+    return f"{header}\n  title: {title}\n{format_decisions(decisions, title, summary)}\n"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from newswatch.errors import EntryRejectedError
 from newswatch.parse import RawEntry
@@ -44,6 +44,7 @@ TRACKING_PARAMETERS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 path characters; the rest is percent-encoded
 _WHITESPACE = re.compile(r"\s+")
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -107,7 +108,8 @@ def plain_text(markup: str, max_chars: int) -> str:
 
 
 def canonical_url(link: str, base_url: str) -> str:
-    """Absolute http(s) URL with tracking parameters, fragment and default port removed.
+    """Absolute http(s) URL with tracking parameters, fragment and default port removed, and
+    characters that may not stand in a URL path percent-encoded.
 
     Raises ``ValueError`` for anything that is not an http or https URL.
     """
@@ -129,7 +131,8 @@ def canonical_url(link: str, base_url: str) -> str:
         ],
         doseq=True,
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def _is_tracking(parameter: str) -> bool:

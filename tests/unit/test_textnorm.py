@@ -1,0 +1,118 @@
+"""Normalisation for matching: folding, unification, word joins, and the map back."""
+
+import json
+
+import pytest
+
+from newswatch.evaluate import BUNDLED_SET
+from newswatch.textnorm import (
+    TermSyntaxError,
+    normalise,
+    parse_term,
+    primary_language,
+    word_forms,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("US–Taliban deal", " us taliban deal "),
+        ("U.S.-Taliban deal", " us taliban deal "),
+        ("the Taliban’s claim", " the talibans claim "),
+        ("prisoners' release…", " prisoners release "),
+        ("5,000 and 2,500,000.", " 5000 and 2500000 "),
+        ("۵۰۰۰ و ٤٠٠", " 5000 و 400 "),
+        ("ÉTATS-UNIS libérés", " etats unis liberes "),
+        ("Заключённые", " заключенные "),
+        ("ﻻ", " لا "),
+        ("هجوماً على الأسرى", " هجوما علی الاسری "),
+        ("كابل ي ى ی ې ۍ ك ک ة ه ہ ھ", " کابل ی ی ی ی ی ک ک ه ه ه ه "),
+        ("زندانی‌ها", " زندانی ها "),
+        ("ـطالبـان", " طالبان "),
+        ("Straße", " strasse "),
+        ("", " "),
+        ("  ,.  ", " "),
+    ],
+)
+def test_normal_form(text: str, normal: str) -> None:
+    assert normalise(text).text == normal
+
+
+def words_and_spans(text: str) -> list[tuple[str, str]]:
+    normal = normalise(text)
+    pairs = []
+    position = 1
+    for word in normal.text.split():
+        start, end = normal.span(position, position + len(word))
+        pairs.append((word, text[start:end]))
+        position += len(word) + 1
+    return pairs
+
+
+def test_spans_map_back_to_the_original_words() -> None:
+    assert words_and_spans("The U.S. army’s 5,000-strong force، هجوماً\u200f") == [
+        ("the", "The"),
+        ("us", "U.S"),
+        ("armys", "army’s"),
+        ("5000", "5,000"),
+        ("strong", "strong"),
+        ("force", "force"),
+        ("هجوما", "هجوماً\u200f"),
+    ]
+
+
+def test_every_word_of_the_labelled_set_maps_back_to_itself() -> None:
+    """Each word's original span normalises to exactly that word."""
+    for line in BUNDLED_SET.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for field in ("title", "summary"):
+            for word, original in words_and_spans(record[field]):
+                assert normalise(original).text.split() == [word], (record["id"], field)
+
+
+@pytest.mark.parametrize(
+    ("term", "words"),
+    [
+        ("US-Taliban deal", (("us", False), ("taliban", False), ("deal", False))),
+        ("libér*", (("liber", True),)),
+        ("storm* jail", (("storm", True), ("jail", False))),
+        ("5,000", (("5000", False),)),
+    ],
+)
+def test_parse_term(term: str, words: tuple[tuple[str, bool], ...]) -> None:
+    assert parse_term(term) == words
+
+
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [("a*b", "may only end"), ("--", "no letters"), ("ab*", "shorter than"), ("*", "no letters")],
+)
+def test_bad_terms_are_refused(term: str, message: str) -> None:
+    with pytest.raises(TermSyntaxError, match=message):
+        parse_term(term)
+
+
+def test_word_forms() -> None:
+    english = word_forms("casualty", "en", is_stem=False, first=True)
+    assert (english.stem, english.endings) == ("casualt", {"y", "ys", "yes", "ies"})
+    russian = word_forms("соглашение", "ru", is_stem=False, first=True)
+    assert russian.stem == "соглашен"
+    assert russian.endings is not None
+    assert {"ие", "ия", "ием"} <= russian.endings
+    assert russian.inflects
+    arabic = word_forms("الافراج", "ar", is_stem=False, first=True)
+    assert arabic.stem == "افراج"
+    assert {"", "ال", "و", "بال"} <= set(arabic.proclitics)
+    stem = word_forms("releas", "en", is_stem=True, first=True)
+    assert stem.endings is None
+    neutral = word_forms("taliban", "any", is_stem=False, first=True)
+    assert neutral.endings == {"", "s", "es", "x"}
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("en-US", "en"), ("fa-AF", "fa"), ("prs", "fa"), ("pbt", "ps"), ("und", None), ("", None)],
+)
+def test_primary_language(tag: str, language: str | None) -> None:
+    assert primary_language(tag) == language
