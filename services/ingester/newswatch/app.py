@@ -2,6 +2,8 @@
 
 import asyncio
 import signal
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import structlog
@@ -10,11 +12,13 @@ from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
 from newswatch.address_policy import AddressPolicy
-from newswatch.feeds import load_feeds
+from newswatch.errors import ConfigError
+from newswatch.feeds import FeedConfig, load_feeds
 from newswatch.fetch import Fetcher, FetchLimits
+from newswatch.fleet import Assign, FeedAssignments, reconcile_feeds_topic
 from newswatch.health import HealthState, HttpEndpoint, make_app
-from newswatch.kafka_connection import ensure_topics
-from newswatch.match import compile_themes
+from newswatch.kafka_connection import ensure_topics, kafka_client_config
+from newswatch.match import CompiledTheme, compile_themes
 from newswatch.metrics import Metrics
 from newswatch.normalise import TextLimits
 from newswatch.pipeline import Ingester, PipelineLimits
@@ -32,18 +36,21 @@ HEARTBEAT_SECONDS = 5.0
 MAX_CONNECT_BACKOFF_SECONDS = 30.0
 
 
-async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) -> int:
-    """Run until SIGTERM/SIGINT (or one pass with ``once``); return the exit code."""
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """The two configuration files, loaded and compiled."""
+
+    feeds_path: Path
+    feeds: list[FeedConfig]
+    themes: tuple[CompiledTheme, ...]
+    theme_names: list[str]
+
+
+def load_configuration(settings: Settings) -> Configuration:
+    """Load the feeds and themes files; raises ``ConfigError`` naming file, line and field."""
     feeds_path, feed_list = load_feeds(settings.feeds_file)
     themes_path, theme_set = load_themes(settings.themes_file)
-    themes = compile_themes(theme_set)
     theme_names = [theme.name for theme in theme_set.themes]
-    topics = TopicNames(settings.topic_prefix)
-    registry = CollectorRegistry()
-    metrics = Metrics(registry, __version__)
-    metrics.preinitialise(
-        (feed.name for feed in feed_list.feeds), theme_names, topics.all_topics(theme_names)
-    )
     log.info(
         "configuration loaded",
         feeds_file=str(feeds_path),
@@ -51,54 +58,171 @@ async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) ->
         themes_file=str(themes_path),
         themes=theme_names,
     )
+    return Configuration(feeds_path, feed_list.feeds, compile_themes(theme_set), theme_names)
 
-    health = HealthState()
-    health.config_loaded = True
-    stop = asyncio.Event()
-    _install_signal_handlers(stop)
-    endpoint = None
-    if not once:
-        endpoint = HttpEndpoint(
-            settings.metrics_host, settings.metrics_port, make_app(registry, health)
+
+async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) -> int:
+    """Run until SIGTERM/SIGINT (or one pass with ``once``); return the exit code."""
+    service = Service(settings, load_configuration(settings))
+    return await service.run(once=once, sink_kind=sink_kind)
+
+
+class Service:
+    """One ingester process: its HTTP port, its sink, and the polling of its feeds."""
+
+    def __init__(self, settings: Settings, configuration: Configuration) -> None:
+        self.settings = settings
+        self.configuration = configuration
+        self.topics = TopicNames(settings.topic_prefix)
+        self.registry = CollectorRegistry()
+        self.metrics = Metrics(self.registry, __version__)
+        self.metrics.preinitialise(
+            (feed.name for feed in configuration.feeds),
+            configuration.theme_names,
+            self.topics.all_topics(configuration.theme_names),
         )
-        endpoint.start()
-        log.info("serving /metrics, /healthz and /readyz", port=endpoint.port)
-    heartbeat = asyncio.create_task(_beat(health, stop))
-    try:
-        sink = await _open_sink(
-            settings, sink_kind, topics=topics, theme_names=theme_names, metrics=metrics, stop=stop
-        )
-        if sink is None:
-            return 0
-        health.sink_ready = sink.is_ready
+        self.health = HealthState()
+        self.health.config_loaded = True
+        self.stop = asyncio.Event()
+
+    async def run(self, *, once: bool, sink_kind: SinkKind) -> int:
+        """Serve, connect, poll; on a signal finish the polls in flight and deliver; exit 0."""
+        _install_signal_handlers(self.stop)
+        endpoint = None
+        if not once:
+            endpoint = HttpEndpoint(
+                self.settings.metrics_host,
+                self.settings.metrics_port,
+                make_app(self.registry, self.health),
+            )
+            endpoint.start()
+            log.info("serving /metrics, /healthz, /readyz and /feeds", port=endpoint.port)
+        heartbeat = asyncio.create_task(_beat(self.health, self.stop))
+        try:
+            sink = await _open_sink(
+                self.settings,
+                sink_kind,
+                topics=self.topics,
+                theme_names=self.configuration.theme_names,
+                metrics=self.metrics,
+                stop=self.stop,
+            )
+            if sink is None:
+                return 0
+            self.health.sink_ready = sink.is_ready
+            await self._ingest(sink, once=once)
+            self.health.sink_ready = lambda: False
+            log.info("stopping: delivering pending records")
+            await sink.close()
+        finally:
+            self.stop.set()
+            await heartbeat
+            if endpoint is not None:
+                endpoint.stop()
+        log.info("stopped")
+        return 0
+
+    async def _ingest(self, sink: Sink, *, once: bool) -> None:
+        settings = self.settings
+        in_fleet = isinstance(sink, KafkaSink) and not once
         policy = AddressPolicy(tuple(settings.fetch_allow_networks))
         async with Fetcher(_fetch_limits(settings), settings.user_agent, policy) as fetcher:
             ingester = Ingester(
-                feed_list.feeds,
-                themes=themes,
+                [] if in_fleet else self.configuration.feeds,
+                themes=self.configuration.themes,
                 fetcher=fetcher,
                 sink=sink,
-                metrics=metrics,
+                metrics=self.metrics,
                 seen=SeenIds(settings.seen_ids_capacity),
                 limits=_pipeline_limits(settings),
             )
-            health.feeds = ingester.health
-            checkpoints = await asyncio.to_thread(sink.load_checkpoints)
-            log.info("resuming from checkpoints", feeds=ingester.restore(checkpoints))
+            self.health.feeds = ingester.health
+
+            async def poll_these(feeds: list[FeedConfig]) -> None:
+                await ingester.set_feeds(feeds, await asyncio.to_thread(sink.load_checkpoints))
+
             if once:
+                ingester.restore(await asyncio.to_thread(sink.load_checkpoints))
                 await ingester.run_once()
+            elif in_fleet:
+                await self._run_in_fleet(ingester, poll_these)
             else:
-                await ingester.run_forever(stop)
-        health.sink_ready = lambda: False
-        log.info("stopping: delivering pending records")
-        await sink.close()
-    finally:
-        stop.set()
-        await heartbeat
-        if endpoint is not None:
-            endpoint.stop()
-    log.info("stopped")
-    return 0
+                await poll_these(self.configuration.feeds)
+                await self._run_watching_feeds_file(ingester, poll_these)
+
+    async def _run_watching_feeds_file(self, ingester: Ingester, apply: Assign) -> None:
+        watcher = asyncio.create_task(
+            _watch_feeds_file(
+                self.configuration.feeds_path, self.settings.feeds_reload_seconds, apply, self.stop
+            )
+        )
+        try:
+            await ingester.run_forever(self.stop)
+        finally:
+            await watcher
+
+    async def _run_in_fleet(self, ingester: Ingester, poll_these: Assign) -> None:
+        """Publish the feeds file to the feeds topic, join the group, poll what it assigns."""
+        settings = self.settings
+        client_config = kafka_client_config(settings)
+        topic = self.topics.feeds
+
+        async def publish(feeds: list[FeedConfig]) -> None:
+            upserted, removed = await asyncio.to_thread(
+                reconcile_feeds_topic, client_config, topic, feeds
+            )
+            log.info(
+                "feeds topic reconciled with the feeds file", upserted=upserted, removed=removed
+            )
+
+        await publish(self.configuration.feeds)
+        membership = FeedAssignments(
+            client_config,
+            topic=topic,
+            group_id=settings.kafka_group_id or f"{settings.topic_prefix}.ingesters",
+            session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+            assign=poll_these,
+            loop=asyncio.get_running_loop(),
+        )
+        membership.start()
+        try:
+            await self._run_watching_feeds_file(ingester, publish)
+        finally:
+            await asyncio.to_thread(membership.close)
+
+
+async def _watch_feeds_file(
+    path: Path, interval: float, apply: Assign, stop: asyncio.Event
+) -> None:
+    """Apply the feeds file again whenever it changes; a broken edit is logged and ignored."""
+    last_seen = _modified(path)
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+        else:
+            return
+        modified = _modified(path)
+        if modified == last_seen:
+            continue
+        last_seen = modified
+        try:
+            _, feed_list = load_feeds(path)
+        except ConfigError as error:
+            log.error(
+                "feeds file changed but is invalid; keeping the current feeds", error=str(error)
+            )
+            continue
+        log.info("feeds file changed", feeds=len(feed_list.feeds))
+        await apply(feed_list.feeds)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _fetch_limits(settings: Settings) -> FetchLimits:

@@ -6,11 +6,11 @@ ingester (on this machine or another) neither skips nor repeats what was done. K
 feed's configured URL; ``<prefix>.state`` keeps the latest record per key.
 """
 
-import time
 from typing import Any, Literal
 
-from kafka import KafkaConsumer, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from newswatch.kafka_connection import read_compacted
 
 CHECKPOINT_VERSION: Literal[1] = 1
 
@@ -52,36 +52,11 @@ def decode(value: bytes | None) -> FeedCheckpoint | None:
         return None
 
 
-def read_checkpoints(
-    client_config: dict[str, Any], topic: str, timeout_s: float = 30.0
-) -> dict[str, FeedCheckpoint]:
-    """Every feed's latest checkpoint, read from the start of ``topic`` to its end. Blocking."""
-    consumer = KafkaConsumer(
-        **client_config, enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000
-    )
-    try:
-        partitions = [
-            TopicPartition(topic, number)
-            for number in sorted(consumer.partitions_for_topic(topic) or [])
-        ]
-        if not partitions:
-            return {}
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        latest: dict[str, FeedCheckpoint] = {}
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {topic} took longer than {timeout_s:g} s")
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    key = record.key.decode("utf-8") if record.key else ""
-                    checkpoint = decode(record.value)
-                    if checkpoint is None:
-                        latest.pop(key, None)
-                    else:
-                        latest[key] = checkpoint
-        return latest
-    finally:
-        consumer.close()
+def read_checkpoints(client_config: dict[str, Any], topic: str) -> dict[str, FeedCheckpoint]:
+    """Every feed's latest checkpoint, by configured feed URL. Blocking."""
+    latest = {}
+    for key, value in read_compacted(client_config, topic).items():
+        checkpoint = decode(value)
+        if checkpoint is not None:
+            latest[key] = checkpoint
+    return latest

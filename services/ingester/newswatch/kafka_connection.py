@@ -4,6 +4,7 @@ import threading
 import time
 from typing import Any
 
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -92,3 +93,40 @@ class ClusterProbe:
             except KafkaError:
                 continue
             self.contact()
+
+
+def read_compacted(
+    client_config: dict[str, Any], topic: str, timeout_s: float = 30.0
+) -> dict[str, bytes]:
+    """The latest value of every key of a compacted topic, read from start to end. Blocking.
+
+    Keys whose latest record is a tombstone are left out.
+    """
+    consumer = KafkaConsumer(
+        **client_config, enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000
+    )
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for number in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
+        if not partitions:
+            return {}
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        latest: dict[str, bytes] = {}
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} took longer than {timeout_s:g} s")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    key = record.key.decode("utf-8") if record.key else ""
+                    if record.value:
+                        latest[key] = record.value
+                    else:
+                        latest.pop(key, None)
+        return latest
+    finally:
+        consumer.close()

@@ -38,6 +38,12 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
+        self.feeds_assigned = Gauge(
+            "feeds_assigned",
+            "Feeds this replica polls now (its share of the fleet's feeds).",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
         self.feed_fetches = Counter(
             "feed_fetches_total",
             "Feed polls, by outcome.",

@@ -75,7 +75,9 @@ class Ingester:
         seen: SeenIds,
         limits: PipelineLimits,
     ) -> None:
-        self._feeds = feeds
+        self._feeds = {feed.url: feed for feed in feeds}
+        self._running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._accepting = False
         self._themes = themes
         self._fetcher = fetcher
         self._sink = sink
@@ -84,15 +86,24 @@ class Ingester:
         self._limits = limits
         self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
-        self.states = {
-            feed.name: FeedState(
-                name=feed.name,
-                configured_url=feed.url,
-                url=feed.url,
-                interval_seconds=feed.poll_interval_seconds or limits.schedule.default_seconds,
-            )
-            for feed in feeds
-        }
+        self.states: dict[str, FeedState] = {}
+        for feed in feeds:
+            self._new_state(feed)
+
+    def _new_state(self, feed: FeedConfig) -> FeedState:
+        state = FeedState(
+            name=feed.name,
+            configured_url=feed.url,
+            url=feed.url,
+            interval_seconds=feed.poll_interval_seconds or self._limits.schedule.default_seconds,
+        )
+        self.states[feed.name] = state
+        return state
+
+    @property
+    def feeds(self) -> list[FeedConfig]:
+        """The feeds this ingester polls now."""
+        return list(self._feeds.values())
 
     def restore(self, checkpoints: dict[str, FeedCheckpoint]) -> int:
         """Resume from stored checkpoints: validators, moved URLs and the ids already done.
@@ -114,11 +125,52 @@ class Ingester:
 
     async def run_once(self) -> list[PollReport]:
         """Poll every feed once, concurrently within the fetch limits."""
-        return list(await asyncio.gather(*(self.poll(feed) for feed in self._feeds)))
+        return list(await asyncio.gather(*(self.poll(feed) for feed in self._feeds.values())))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Poll each feed on its schedule until ``stop`` is set."""
-        await asyncio.gather(*(self._poll_repeatedly(feed, stop) for feed in self._feeds))
+        """Poll each feed on its schedule until ``stop`` is set; feeds may change meanwhile."""
+        for feed in self._feeds.values():
+            self._start(feed)
+        self._accepting = True
+        self._metrics.feeds_assigned.set(len(self._feeds))
+        await stop.wait()
+        self._accepting = False
+        await asyncio.gather(*(self._stop(url) for url in list(self._running)))
+
+    async def set_feeds(
+        self, feeds: list[FeedConfig], checkpoints: dict[str, FeedCheckpoint]
+    ) -> None:
+        """Poll exactly ``feeds`` from now on.
+
+        Feeds that go (or change) are stopped after their poll in flight has finished and its
+        checkpoint was stored; feeds that come resume from ``checkpoints``.
+        """
+        wanted = {feed.url: feed for feed in feeds}
+        leaving = [url for url, feed in self._feeds.items() if wanted.get(url) != feed]
+        await asyncio.gather(*(self._stop(url) for url in leaving if url in self._running))
+        arriving = [feed for url, feed in wanted.items() if self._feeds.get(url) != feed]
+        self._feeds = wanted
+        for feed in arriving:
+            self._new_state(feed)
+        self.restore({url: checkpoints[url] for url in checkpoints if url in wanted})
+        if self._accepting:
+            for feed in arriving:
+                self._start(feed)
+        self._metrics.feeds_assigned.set(len(wanted))
+        if leaving or arriving:
+            log.info(
+                "feeds changed", polling=len(wanted), added=len(arriving), removed=len(leaving)
+            )
+
+    def _start(self, feed: FeedConfig) -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._poll_repeatedly(feed, stop), name=f"poll {feed.name}")
+        self._running[feed.url] = (task, stop)
+
+    async def _stop(self, url: str) -> None:
+        task, stop = self._running.pop(url)
+        stop.set()
+        await task
 
     async def _poll_repeatedly(self, feed: FeedConfig, stop: asyncio.Event) -> None:
         state = self.states[feed.name]

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
     )
     kafka_request_timeout_seconds: float = Field(30.0, gt=0)
+    kafka_group_id: str | None = Field(
+        None, description="Group the replicas share feeds in; '<topic_prefix>.ingesters' if unset."
+    )
+    kafka_session_timeout_seconds: float = Field(
+        10.0, ge=6, le=300, description="How soon a dead replica's feeds are taken over."
+    )
     kafka_delivery_timeout_seconds: float = Field(
         120.0, gt=0, description="How long the producer retries a record before giving up on it."
     )
@@ -68,6 +74,9 @@ class Settings(BaseSettings):
 
     poll_interval_seconds: float = Field(
         300.0, gt=0, description="Interval of a feed until its publishing rate is known."
+    )
+    feeds_reload_seconds: float = Field(
+        10.0, gt=0, description="How often the feeds file is checked for changes."
     )
     min_poll_interval_seconds: float = Field(60.0, gt=0)
     max_poll_interval_seconds: float = Field(3600.0, gt=0)

@@ -24,14 +24,25 @@ class TopicNames:
         """Feed checkpoints (compacted): what each feed has finished with."""
         return f"{self.prefix}.state"
 
+    @property
+    def feeds(self) -> str:
+        """The fleet's feeds (compacted): replicas share them through group membership."""
+        return f"{self.prefix}.feeds"
+
     def theme(self, theme: str) -> str:
         """The items of one theme."""
         return f"{self.prefix}.theme.{theme}"
 
     def all_topics(self, themes: list[str]) -> list[str]:
         """Every topic the ingester writes to, for creation at start-up."""
-        return [self.items, self.dead_letters, self.state, *(self.theme(name) for name in themes)]
+        return [
+            self.items,
+            self.dead_letters,
+            self.state,
+            self.feeds,
+            *(self.theme(name) for name in themes),
+        ]
 
     def compacted(self) -> set[str]:
         """Topics that keep only the latest record per key."""
-        return {self.state}
+        return {self.state, self.feeds}

@@ -1,0 +1,18 @@
+"""Fixtures of the fault tests."""
+
+from collections.abc import Callable
+
+import pytest
+
+Report = Callable[[str], None]
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> Report:
+    """Print a line in the test run's output even though output is captured."""
+
+    def write(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n[{request.node.name}] {line}")
+
+    return write

@@ -1,0 +1,76 @@
+"""Running ingesters against live feeds for fault tests, and checking what reached Kafka."""
+
+import json
+import math
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from tests.conftest import free_port
+from tests.support.kafka_reader import read_all
+from tests.support.live_feed import LiveFeeds
+from tests.support.service import Service
+
+FEEDS = 3
+RATE_PER_FEED = 4.0
+POLL_SECONDS = 0.5
+CATCH_UP_SECONDS = 90.0
+# After SIGKILL, only items acknowledged after their feed's last checkpoint are published
+# again: at most the new items of the poll in flight and of the one before it, per feed.
+SIGKILL_DUPLICATES_PER_FEED = math.ceil(RATE_PER_FEED * POLL_SECONDS * 1.1 * 2 + 2)
+
+
+class Run:
+    """One ingester configuration against live feeds; start it as often as a test needs."""
+
+    def __init__(self, tmp_path: Path, live: LiveFeeds, bootstrap: str, **settings: object) -> None:
+        self.tmp_path = tmp_path
+        self.bootstrap = bootstrap
+        self.prefix = f"nwfault-{uuid.uuid4().hex[:10]}"
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(
+            "feeds:\n"
+            + "".join(f"  - {{name: live-{n}, url: '{live.url(n)}'}}\n" for n in range(live.feeds))
+        )
+        config = {
+            "feeds_file": str(feeds_file),
+            "kafka_bootstrap_servers": bootstrap,
+            "topic_prefix": self.prefix,
+            "poll_interval_seconds": POLL_SECONDS,
+            "min_poll_interval_seconds": 0.2,
+            "max_poll_interval_seconds": POLL_SECONDS,
+            "max_backoff_seconds": 2,
+            "log_format": "json",
+            **settings,
+        }
+        self.config_file = tmp_path / "newswatch.yaml"
+        self.config_file.write_text(json.dumps(config))
+        self.starts = 0
+
+    def start(self) -> Service:
+        self.starts += 1
+        return Service(
+            ["--config", str(self.config_file)],
+            self.tmp_path / f"ingester-{self.starts}.log",
+            free_port(),
+        )
+
+    def keys_once_all_arrived(self, expected: set[str]) -> Counter[str]:
+        """Wait until every expected URL is in the items topic; return the key counts."""
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while True:
+            records = read_all(self.bootstrap, f"{self.prefix}.items")
+            urls = {json.loads(record.value)["url"] for record in records}
+            if expected <= urls or time.monotonic() > deadline:
+                missing = expected - urls
+                assert not missing, f"{len(missing)} served items never reached Kafka"
+                return Counter(record.key.decode() for record in records)
+            time.sleep(1)
+
+
+def served_then_frozen(live: LiveFeeds, seconds: float) -> set[str]:
+    time.sleep(seconds)
+    live.freeze()
+    time.sleep(POLL_SECONDS * 3)
+    return live.expected_urls()
