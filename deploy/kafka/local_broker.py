@@ -86,9 +86,11 @@ broker.heartbeat.interval.ms=500
 """
 
 _LISTENERS_RE = re.compile(
-    r"^listeners=PLAINTEXT://[^:,]+:(?P<bport>\d+),CONTROLLER://[^:,]+:(?P<cport>\d+)\s*$",
+    r"^listeners=PLAINTEXT://[^:,]+:(?P<bport>\d+),CONTROLLER://[^:,]+:(?P<cport>\d+)"
+    r"(?:,SASL_PLAINTEXT://[^:,]+:(?P<sport>\d+))?\s*$",
     re.MULTILINE,
 )
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 _HEAP_RE = re.compile(r"^[1-9][0-9]*[kKmMgG]?$")
 _JAVA_VERSION_RE = re.compile(r'version "(?P<version>[^"]+)"')
 
@@ -279,14 +281,21 @@ class LocalBroker:
         port: int | None = None,
         controller_port: int | None = None,
         heap: str = "512m",
+        sasl_users: dict[str, str] | None = None,
     ) -> None:
-        """Describe the broker of ``workdir``; ports default to those in its server.properties."""
+        """Describe the broker of ``workdir``; ports default to those in its server.properties.
+
+        ``sasl_users`` (name → password) adds a SASL_PLAINTEXT listener that accepts them with
+        PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (``sasl_bootstrap_servers``).
+        """
         if not _HEAP_RE.match(heap):
             raise BrokerError(f"invalid heap size {heap!r} (expected e.g. 512m or 1g)")
         self.workdir = Path(workdir).resolve()
         self.heap = heap
         self.port: int | None = port
         self.controller_port: int | None = controller_port
+        self.sasl_users = dict(sasl_users or {})
+        self.sasl_port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
         saved = self._saved_ports()
@@ -295,6 +304,7 @@ class LocalBroker:
                 self.port = saved[0]
             if self.controller_port is None:
                 self.controller_port = saved[1]
+            self.sasl_port = saved[2]
 
     # ----------------------------------------------------------------- paths
     @property
@@ -484,8 +494,8 @@ class LocalBroker:
         )
 
     # --------------------------------------------------------------- private
-    def _saved_ports(self) -> tuple[int, int] | None:
-        """Ports from an existing server.properties in the workdir, if any."""
+    def _saved_ports(self) -> tuple[int, int, int | None] | None:
+        """Ports (client, controller, SASL) from an existing server.properties, if any."""
         try:
             text = self.properties_file.read_text(encoding="utf-8")
         except OSError:
@@ -493,7 +503,8 @@ class LocalBroker:
         match = _LISTENERS_RE.search(text)
         if match is None:
             return None
-        return int(match.group("bport")), int(match.group("cport"))
+        sasl = match.group("sport")
+        return int(match.group("bport")), int(match.group("cport")), int(sasl) if sasl else None
 
     def _write_properties(self) -> tuple[int, int]:
         """Choose free ports where none are set, write server.properties; return the ports."""
@@ -508,8 +519,43 @@ class LocalBroker:
         text = _SERVER_PROPERTIES.format(
             host=HOST, node_id=NODE_ID, bport=port, cport=cport, data=self.data_dir
         )
+        if self.sasl_users:
+            if self.sasl_port is None:
+                self.sasl_port = next(p for p in _free_ports(4) if p not in {port, cport})
+            text = self._with_sasl_listener(text, self.sasl_port)
         self.properties_file.write_text(text, encoding="utf-8")
         return port, cport
+
+    def _with_sasl_listener(self, text: str, sport: int) -> str:
+        """Add a SASL_PLAINTEXT listener accepting ``sasl_users`` with every mechanism."""
+        listener = f"SASL_PLAINTEXT://{HOST}:{sport}"
+        lines = []
+        for line in text.splitlines():
+            if line.startswith(("listeners=", "advertised.listeners=")):
+                lines.append(f"{line},{listener}")
+            elif line.startswith("listener.security.protocol.map="):
+                lines.append(f"{line},SASL_PLAINTEXT:SASL_PLAINTEXT")
+            else:
+                lines.append(line)
+        plain_users = " ".join(f'user_{name}="{pw}"' for name, pw in self.sasl_users.items())
+        prefix = "listener.name.sasl_plaintext"
+        lines += [
+            f"sasl.enabled.mechanisms={','.join(SASL_MECHANISMS)}",
+            f"{prefix}.plain.sasl.jaas.config="
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+            f"{prefix}.scram-sha-256.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            f"{prefix}.scram-sha-512.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        ]
+        return "\n".join(lines) + "\n"
+
+    @property
+    def sasl_bootstrap_servers(self) -> str:
+        """``127.0.0.1:PORT`` of the SASL_PLAINTEXT listener (only with ``sasl_users``)."""
+        if self.sasl_port is None:
+            raise BrokerError(f"the broker of {self.workdir} has no SASL listener")
+        return f"{HOST}:{self.sasl_port}"
 
     def _is_formatted(self) -> bool:
         """Return True if the data dir was already formatted by StorageTool."""
@@ -530,6 +576,9 @@ class LocalBroker:
             "-c",
             str(self.properties_file),
         ]
+        for name, password in self.sasl_users.items():
+            for mechanism in SASL_MECHANISMS[1:]:
+                cmd += ["--add-scram", f"{mechanism}=[name={name},password={password}]"]
         _log.info("formatting %s", self.data_dir)
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
@@ -572,7 +621,7 @@ class LocalBroker:
                 f"a broker of {self.workdir} already runs on {HOST}:{saved[0]}, "
                 f"not on the requested port {self.port}"
             )
-        self.port, self.controller_port = saved
+        self.port, self.controller_port, self.sasl_port = saved
         while not probe_kafka(HOST, saved[0], timeout_s=2.0):
             if not self.is_running():
                 raise BrokerError(

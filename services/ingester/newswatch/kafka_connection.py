@@ -12,18 +12,28 @@ from newswatch.settings import Settings
 
 
 def kafka_client_config(settings: Settings) -> dict[str, Any]:
-    """Connection settings shared by the producer and the admin client."""
+    """Connection settings shared by every Kafka client of the service (secrets included)."""
     config: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "client_id": settings.kafka_client_id,
         "security_protocol": settings.kafka_security_protocol,
         "bootstrap_timeout_ms": 10_000,
     }
-    if settings.kafka_sasl_mechanism:
+    if settings.kafka_security_protocol.startswith("SASL_"):
         config["sasl_mechanism"] = settings.kafka_sasl_mechanism
         config["sasl_plain_username"] = settings.kafka_sasl_username
-        if settings.kafka_sasl_password is not None:
-            config["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+        config["sasl_plain_password"] = settings.sasl_password()
+    if settings.kafka_security_protocol in {"SSL", "SASL_SSL"}:
+        config["ssl_check_hostname"] = settings.kafka_ssl_check_hostname
+        for key, path in (
+            ("ssl_cafile", settings.kafka_ssl_cafile),
+            ("ssl_certfile", settings.kafka_ssl_certfile),
+            ("ssl_keyfile", settings.kafka_ssl_keyfile),
+        ):
+            if path is not None:
+                config[key] = str(path)
+        if settings.kafka_ssl_password is not None:
+            config["ssl_password"] = settings.kafka_ssl_password.get_secret_value()
     return config
 
 

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = Field(
+        None, description="File holding the SASL password (e.g. a Docker secret)."
+    )
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle (PEM) to verify brokers.")
+    kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (PEM), for mTLS.")
+    kafka_ssl_keyfile: Path | None = Field(None, description="Client private key (PEM), for mTLS.")
+    kafka_ssl_password: SecretStr | None = Field(None, description="Password of the private key.")
+    kafka_ssl_check_hostname: bool = True
     topic_prefix: str = Field("newswatch", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
     topic_partitions: int = Field(3, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
@@ -107,6 +115,32 @@ class Settings(BaseSettings):
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _sasl_is_complete(self) -> "Settings":
+        if not self.kafka_security_protocol.startswith("SASL_"):
+            return self
+        if not self.kafka_sasl_mechanism or not self.kafka_sasl_username:
+            raise ValueError(
+                f"kafka_security_protocol {self.kafka_security_protocol} needs "
+                "kafka_sasl_mechanism and kafka_sasl_username"
+            )
+        if self.kafka_sasl_password is None and self.kafka_sasl_password_file is None:
+            raise ValueError("SASL needs kafka_sasl_password or kafka_sasl_password_file")
+        return self
+
+    def sasl_password(self) -> str | None:
+        """The SASL password, from the setting or from its file. Never log it."""
+        if self.kafka_sasl_password is not None:
+            return self.kafka_sasl_password.get_secret_value()
+        if self.kafka_sasl_password_file is None:
+            return None
+        try:
+            return self.kafka_sasl_password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(
+                f"cannot read: {error.strerror}", path=self.kafka_sasl_password_file
+            ) from error
 
     @model_validator(mode="after")
     def _delivery_outlasts_a_request(self) -> "Settings":

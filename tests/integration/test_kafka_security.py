@@ -1,0 +1,127 @@
+"""SASL against a real broker's SASL_PLAINTEXT listener: PLAIN and both SCRAMs, the password
+from the environment or from a file, never in the logs."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, free_port, load_local_broker
+from tests.support.feed_server import FeedServer, Route
+from tests.support.kafka_reader import read_all
+from tests.support.service import LOCAL_FEEDS_ALLOWED, Service
+
+pytestmark = pytest.mark.integration
+
+USER = "newswatch"
+PASSWORD = "s3cret-Pa55-" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="module")
+def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    broker = load_local_broker().LocalBroker(
+        tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD}
+    )
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def feeds_file(tmp_path: Path, server: FeedServer) -> Path:
+    server.routes["/rss2.xml"] = Route((ROOT / "tests/fixtures/feeds/rss2.xml").read_bytes())
+    path = tmp_path / "feeds.yaml"
+    path.write_text(f"feeds:\n  - {{name: wire, url: '{server.url('/rss2.xml')}'}}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "password_from_file"),
+    [("PLAIN", False), ("SCRAM-SHA-256", True), ("SCRAM-SHA-512", False)],
+)
+def test_publishes_over_sasl(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    sasl_broker: Any,
+    mechanism: str,
+    password_from_file: bool,
+) -> None:
+    prefix = f"nwsasl-{uuid.uuid4().hex[:8]}"
+    environment = {
+        **os.environ,
+        **LOCAL_FEEDS_ALLOWED,
+        "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "NEWSWATCH_KAFKA_SASL_MECHANISM": mechanism,
+        "NEWSWATCH_KAFKA_SASL_USERNAME": USER,
+        "NEWSWATCH_LOG_LEVEL": "DEBUG",
+    }
+    if password_from_file:
+        secret = tmp_path / "kafka-password"
+        secret.write_text(PASSWORD + "\n")
+        environment["NEWSWATCH_KAFKA_SASL_PASSWORD_FILE"] = str(secret)
+    else:
+        environment["NEWSWATCH_KAFKA_SASL_PASSWORD"] = PASSWORD
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newswatch.cli",
+            "run",
+            "--once",
+            "--feeds",
+            str(feeds_file(tmp_path, feed_server)),
+            "--bootstrap-servers",
+            sasl_broker.sasl_bootstrap_servers,
+            "--topic-prefix",
+            prefix,
+            "--log-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert PASSWORD not in result.stderr + result.stdout
+    items = read_all(sasl_broker.bootstrap_servers, f"{prefix}.items")
+    assert len(items) == 2
+    assert all(json.loads(record.value)["themes"] for record in items)
+
+
+def test_a_wrong_password_is_not_ready_and_not_logged(
+    tmp_path: Path, feed_server: FeedServer, sasl_broker: Any
+) -> None:
+    wrong = "wrong-" + PASSWORD
+    config = tmp_path / "newswatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "kafka_security_protocol": "SASL_PLAINTEXT",
+                "kafka_sasl_mechanism": "SCRAM-SHA-256",
+                "kafka_sasl_username": USER,
+                "kafka_sasl_password": wrong,
+                "kafka_bootstrap_servers": sasl_broker.sasl_bootstrap_servers,
+                "feeds_file": str(feeds_file(tmp_path, feed_server)),
+                "log_format": "json",
+                "log_level": "DEBUG",
+            }
+        )
+    )
+    with Service(["--config", str(config)], tmp_path / "service.log", free_port()) as service:
+        service.wait_for("/readyz", 503)
+        service.wait_for_metric("newswatch_feeds_configured", 1)
+        _, metrics = service.get("/metrics")
+        assert service.terminate() == 0
+        logs = service.logs()
+    assert "kafka not reachable" in logs
+    assert wrong not in logs
+    assert wrong not in metrics
