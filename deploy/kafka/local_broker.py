@@ -87,7 +87,7 @@ broker.heartbeat.interval.ms=500
 
 _LISTENERS_RE = re.compile(
     r"^listeners=PLAINTEXT://[^:,]+:(?P<bport>\d+),CONTROLLER://[^:,]+:(?P<cport>\d+)"
-    r"(?:,SASL_PLAINTEXT://[^:,]+:(?P<sport>\d+))?\s*$",
+    r"(?:,SASL_PLAINTEXT://[^:,]+:(?P<sport>\d+))?(?:,SSL://[^:,]+:(?P<tport>\d+))?\s*$",
     re.MULTILINE,
 )
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -278,15 +278,19 @@ class LocalBroker:
     def __init__(
         self,
         workdir: Path,
+        *,
         port: int | None = None,
         controller_port: int | None = None,
         heap: str = "512m",
         sasl_users: dict[str, str] | None = None,
+        tls_keystore_pem: Path | None = None,
     ) -> None:
         """Describe the broker of ``workdir``; ports default to those in its server.properties.
 
         ``sasl_users`` (name → password) adds a SASL_PLAINTEXT listener that accepts them with
-        PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (``sasl_bootstrap_servers``).
+        PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (``sasl_bootstrap_servers``);
+        ``tls_keystore_pem`` (an unencrypted PKCS#8 key followed by its certificate chain) adds
+        an SSL listener (``tls_bootstrap_servers``).
         """
         if not _HEAP_RE.match(heap):
             raise BrokerError(f"invalid heap size {heap!r} (expected e.g. 512m or 1g)")
@@ -296,6 +300,8 @@ class LocalBroker:
         self.controller_port: int | None = controller_port
         self.sasl_users = dict(sasl_users or {})
         self.sasl_port: int | None = None
+        self.tls_keystore_pem = tls_keystore_pem
+        self.tls_port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
         saved = self._saved_ports()
@@ -304,7 +310,7 @@ class LocalBroker:
                 self.port = saved[0]
             if self.controller_port is None:
                 self.controller_port = saved[1]
-            self.sasl_port = saved[2]
+            self.sasl_port, self.tls_port = saved[2], saved[3]
 
     # ----------------------------------------------------------------- paths
     @property
@@ -494,8 +500,8 @@ class LocalBroker:
         )
 
     # --------------------------------------------------------------- private
-    def _saved_ports(self) -> tuple[int, int, int | None] | None:
-        """Ports (client, controller, SASL) from an existing server.properties, if any."""
+    def _saved_ports(self) -> tuple[int, int, int | None, int | None] | None:
+        """Ports (client, controller, SASL, TLS) from an existing server.properties, if any."""
         try:
             text = self.properties_file.read_text(encoding="utf-8")
         except OSError:
@@ -503,8 +509,13 @@ class LocalBroker:
         match = _LISTENERS_RE.search(text)
         if match is None:
             return None
-        sasl = match.group("sport")
-        return int(match.group("bport")), int(match.group("cport")), int(sasl) if sasl else None
+        sasl, tls = match.group("sport"), match.group("tport")
+        return (
+            int(match.group("bport")),
+            int(match.group("cport")),
+            int(sasl) if sasl else None,
+            int(tls) if tls else None,
+        )
 
     def _write_properties(self) -> tuple[int, int]:
         """Choose free ports where none are set, write server.properties; return the ports."""
@@ -519,10 +530,15 @@ class LocalBroker:
         text = _SERVER_PROPERTIES.format(
             host=HOST, node_id=NODE_ID, bport=port, cport=cport, data=self.data_dir
         )
+        spare = [p for p in _free_ports(5) if p not in {port, cport}]
         if self.sasl_users:
             if self.sasl_port is None:
-                self.sasl_port = next(p for p in _free_ports(4) if p not in {port, cport})
+                self.sasl_port = spare.pop(0)
             text = self._with_sasl_listener(text, self.sasl_port)
+        if self.tls_keystore_pem is not None:
+            if self.tls_port is None:
+                self.tls_port = spare.pop(0)
+            text = self._with_tls_listener(text, self.tls_port, self.tls_keystore_pem)
         self.properties_file.write_text(text, encoding="utf-8")
         return port, cport
 
@@ -549,6 +565,30 @@ class LocalBroker:
             "org.apache.kafka.common.security.scram.ScramLoginModule required;",
         ]
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _with_tls_listener(text: str, tport: int, keystore: Path) -> str:
+        """Add an SSL listener whose key and certificate come from one PEM file."""
+        lines = []
+        for line in text.splitlines():
+            if line.startswith(("listeners=", "advertised.listeners=")):
+                lines.append(f"{line},SSL://{HOST}:{tport}")
+            elif line.startswith("listener.security.protocol.map="):
+                lines.append(f"{line},SSL:SSL")
+            else:
+                lines.append(line)
+        lines += [
+            "listener.name.ssl.ssl.keystore.type=PEM",
+            f"listener.name.ssl.ssl.keystore.location={keystore}",
+        ]
+        return "\n".join(lines) + "\n"
+
+    @property
+    def tls_bootstrap_servers(self) -> str:
+        """``127.0.0.1:PORT`` of the SSL listener (only with ``tls_keystore_pem``)."""
+        if self.tls_port is None:
+            raise BrokerError(f"the broker of {self.workdir} has no SSL listener")
+        return f"{HOST}:{self.tls_port}"
 
     @property
     def sasl_bootstrap_servers(self) -> str:
@@ -621,7 +661,7 @@ class LocalBroker:
                 f"a broker of {self.workdir} already runs on {HOST}:{saved[0]}, "
                 f"not on the requested port {self.port}"
             )
-        self.port, self.controller_port, self.sasl_port = saved
+        self.port, self.controller_port, self.sasl_port, self.tls_port = saved
         while not probe_kafka(HOST, saved[0], timeout_s=2.0):
             if not self.is_running():
                 raise BrokerError(

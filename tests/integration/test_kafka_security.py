@@ -1,5 +1,5 @@
-"""SASL against a real broker's SASL_PLAINTEXT listener: PLAIN and both SCRAMs, the password
-from the environment or from a file, never in the logs."""
+"""Kafka security against real listeners: SASL PLAIN and both SCRAMs (the password from the
+environment or from a file, never in the logs), and TLS verified against the broker's CA."""
 
 import json
 import os
@@ -40,6 +40,115 @@ def feeds_file(tmp_path: Path, server: FeedServer) -> Path:
     path = tmp_path / "feeds.yaml"
     path.write_text(f"feeds:\n  - {{name: wire, url: '{server.url('/rss2.xml')}'}}\n")
     return path
+
+
+def self_signed_pem(directory: Path) -> tuple[Path, Path]:
+    """A key and certificate for 127.0.0.1 (openssl): the broker's PEM keystore and the CA file."""
+    key, certificate, keystore = (directory / name for name in ("key.pem", "cert.pem", "all.pem"))
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    pkcs8 = subprocess.run(
+        ["openssl", "pkcs8", "-topk8", "-nocrypt", "-in", str(key)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout
+    keystore.write_bytes(pkcs8 + certificate.read_bytes())
+    return keystore, certificate
+
+
+@pytest.fixture(scope="module")
+def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+    keystore, certificate = self_signed_pem(tmp_path_factory.mktemp("tls"))
+    broker = load_local_broker().LocalBroker(
+        tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore
+    )
+    broker.start()
+    try:
+        yield broker, certificate
+    finally:
+        broker.stop()
+
+
+def test_publishes_over_tls(
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+) -> None:
+    broker, certificate = tls_broker
+    prefix = f"nwtls-{uuid.uuid4().hex[:8]}"
+    environment = {
+        **os.environ,
+        **LOCAL_FEEDS_ALLOWED,
+        "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SSL",
+        "NEWSWATCH_KAFKA_SSL_CAFILE": str(certificate),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newswatch.cli",
+            "run",
+            "--once",
+            "--feeds",
+            str(feeds_file(tmp_path, feed_server)),
+            "--bootstrap-servers",
+            broker.tls_bootstrap_servers,
+            "--topic-prefix",
+            prefix,
+            "--log-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(read_all(broker.bootstrap_servers, f"{prefix}.items")) == 2
+
+
+def test_tls_refuses_a_broker_it_cannot_verify(
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+) -> None:
+    broker, _ = tls_broker
+    _, stranger = self_signed_pem(tmp_path)
+    config = tmp_path / "newswatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "kafka_security_protocol": "SSL",
+                "kafka_ssl_cafile": str(stranger),
+                "kafka_bootstrap_servers": broker.tls_bootstrap_servers,
+                "feeds_file": str(feeds_file(tmp_path, feed_server)),
+                "log_format": "json",
+            }
+        )
+    )
+    with Service(["--config", str(config)], tmp_path / "service.log", free_port()) as service:
+        service.wait_for("/readyz", 503)
+        assert service.terminate() == 0
+    assert feed_server.requests == {}
 
 
 @pytest.mark.parametrize(
