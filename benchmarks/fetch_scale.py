@@ -33,7 +33,7 @@ from newswatch.pipeline import Ingester, PipelineLimits
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.themes import load_themes
-from newswatch_schemas import NewsItem, RejectedEntry
+from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 
 PORT = 18_765
 FEED_BODY = (
@@ -89,6 +89,9 @@ class DiscardingSink:
         self.published += 1
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
+        return
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
         return
 
     async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:

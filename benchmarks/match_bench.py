@@ -1,4 +1,4 @@
-"""Matching throughput: newswatch's matcher beside a naive regular-expression baseline.
+"""Matching and extraction throughput, beside a naive regular-expression baseline.
 
 Run: ``.venv/bin/python benchmarks/match_bench.py [--items N] [--rounds R]``. It reports, it does
 not assert. Items are short news items (a title and a summary of about 300 characters) built
@@ -8,6 +8,14 @@ news. Both contenders run on one core, in this process, on the same items.
 
 - newswatch: ``match`` with the bundled themes: normalisation, the Aho-Corasick pass, the rule
   decisions, and evidence (with spans mapped back) for every theme that fires.
+- extraction: ``extract`` with the bundled gazetteer: normalisation, the Aho-Corasick pass for
+  actors and places, their resolution and mentions (spans mapped back), and the figure grammar
+  on the fields that have a figure cue and a number.
+- matching + extraction: both on every item, as the ingester would run them (each normalises
+  the fields itself).
+- extraction of pre-normalised fields: ``extract`` given fields normalised beforehand (fresh
+  each round, outside the timing): what extraction would add to matching if the two shared
+  their normalisation.
 - baseline: for each theme, one compiled regular expression, the alternation of all its terms
   (case-insensitive, whole words, optional plural ``s``), run with ``findall`` over the title and
   the summary; no exclusions, no proximity, no evidence. It does less work than newswatch and
@@ -24,7 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newswatch.evaluate import BUNDLED_SET
+from newswatch.extract import Gazetteer, compile_gazetteer, extract
 from newswatch.match import CompiledTheme, compile_themes, match
+from newswatch.textnorm import normalise
 from newswatch.themes import ThemeSet, load_themes
 
 FILLER = [
@@ -105,6 +115,43 @@ def run_newswatch(themes: tuple[CompiledTheme, ...], items: list[tuple[str, str,
     return sum(1 for title, summary, lang in items if match(themes, title, summary, language=lang))
 
 
+def run_extract(gazetteer: Gazetteer, items: list[tuple[str, str, str]]) -> int:
+    """Extract facts from every item; return how many had any."""
+    found = 0
+    for title, summary, _ in items:
+        facts = extract(gazetteer, title, summary)
+        found += bool(facts.figures or facts.actors or facts.places)
+    return found
+
+
+def run_both(
+    themes: tuple[CompiledTheme, ...], gazetteer: Gazetteer, items: list[tuple[str, str, str]]
+) -> int:
+    """Match and extract every item; return how many got a theme."""
+    tagged = 0
+    for title, summary, lang in items:
+        tagged += bool(match(themes, title, summary, language=lang))
+        extract(gazetteer, title, summary)
+    return tagged
+
+
+def rate_prenormalised(
+    gazetteer: Gazetteer, items: list[tuple[str, str, str]], rounds: int
+) -> tuple[float, float, int]:
+    """Like ``best_rate`` for ``extract`` on fields normalised before each timed round."""
+    rates = []
+    found = 0
+    for _ in range(rounds):
+        fields = [(normalise(title), normalise(summary)) for title, summary, _ in items]
+        started = time.perf_counter()
+        found = 0
+        for title, summary in fields:
+            facts = extract(gazetteer, title, summary)
+            found += bool(facts.figures or facts.actors or facts.places)
+        rates.append(len(items) / (time.perf_counter() - started))
+    return max(rates), statistics.median(rates), found
+
+
 def run_baseline(patterns: list[re.Pattern[str]], items: list[tuple[str, str, str]]) -> int:
     """Run every theme's alternation over every item; return how many had a hit."""
     tagged = 0
@@ -131,19 +178,31 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--themes", type=Path, default=None)
+    parser.add_argument("--gazetteer", type=Path, default=None)
     args = parser.parse_args()
     _, theme_set = load_themes(args.themes)
     started = time.perf_counter()
     themes = compile_themes(theme_set)
     compile_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    gazetteer = compile_gazetteer(args.gazetteer)
+    gazetteer_ms = (time.perf_counter() - started) * 1000
     patterns = baseline_patterns(theme_set)
-    print(f"themes compiled in {compile_ms:.0f} ms; one core, best and median of {args.rounds}")
+    print(
+        f"themes compiled in {compile_ms:.0f} ms, gazetteer in {gazetteer_ms:.0f} ms; "
+        f"one core, best and median of {args.rounds}"
+    )
     for mix in MIXES:
         items = build_items(args.items, mix)
         chars = statistics.mean(len(title) + len(summary) for title, summary, _ in items)
         print(f"{mix}: {len(items)} items, {chars:.0f} characters each (title + summary)")
         for name, run in (
-            ("newswatch", lambda items=items: run_newswatch(themes, items)),
+            ("newswatch matching", lambda items=items: run_newswatch(themes, items)),
+            ("newswatch extraction", lambda items=items: run_extract(gazetteer, items)),
+            (
+                "newswatch matching + extraction",
+                lambda items=items: run_both(themes, gazetteer, items),
+            ),
             (
                 "baseline (regex alternation per theme)",
                 lambda items=items: run_baseline(patterns, items),
@@ -152,8 +211,13 @@ def main() -> None:
             best, median, tagged = best_rate(run, len(items), args.rounds)
             print(
                 f"  {name:<40} {best:>9,.0f} items/s best, {median:>9,.0f} median "
-                f"({tagged} items tagged or hit)"
+                f"({tagged} items tagged, with facts, or hit)"
             )
+        best, median, found = rate_prenormalised(gazetteer, items, args.rounds)
+        print(
+            f"  {'newswatch extraction, pre-normalised':<40} {best:>9,.0f} items/s best, "
+            f"{median:>9,.0f} median ({found} items with facts)"
+        )
 
 
 if __name__ == "__main__":

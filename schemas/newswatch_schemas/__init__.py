@@ -9,20 +9,48 @@ from newswatch_schemas.events import (
     ITEM_SCHEMA_URI,
     REJECTED_EVENT_TYPE,
     REJECTED_SCHEMA_URI,
+    STORY_BURST_EVENT_TYPE,
+    STORY_BURST_SCHEMA_URI,
 )
-from newswatch_schemas.news_item import Evidence, NewsItem, Source, TextField, ThemeMatch
+from newswatch_schemas.news_item import (
+    Actor,
+    ActorKind,
+    Evidence,
+    Figure,
+    FigureKind,
+    FigureQualifier,
+    Mention,
+    NewsItem,
+    Place,
+    PlaceKind,
+    Source,
+    TextField,
+    ThemeMatch,
+)
 from newswatch_schemas.rejected_entry import RejectedEntry, RejectionReason
+from newswatch_schemas.story_burst import StoryBurst
 
 __all__ = [
     "ITEM_EVENT_TYPE",
     "ITEM_SCHEMA_URI",
     "REJECTED_EVENT_TYPE",
     "REJECTED_SCHEMA_URI",
+    "STORY_BURST_EVENT_TYPE",
+    "STORY_BURST_SCHEMA_URI",
+    "Actor",
+    "ActorKind",
     "Evidence",
+    "Figure",
+    "FigureKind",
+    "FigureQualifier",
+    "Mention",
     "NewsItem",
+    "Place",
+    "PlaceKind",
     "RejectedEntry",
     "RejectionReason",
     "Source",
+    "StoryBurst",
     "TextField",
     "ThemeMatch",
 ]

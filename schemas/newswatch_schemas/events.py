@@ -11,3 +11,6 @@ ITEM_SCHEMA_URI: Final = "urn:newswatch:schema:news-item:v1"
 
 REJECTED_EVENT_TYPE: Final = "org.newswatch.entry.rejected.v1"
 REJECTED_SCHEMA_URI: Final = "urn:newswatch:schema:rejected-entry:v1"
+
+STORY_BURST_EVENT_TYPE: Final = "org.newswatch.story.burst.v1"
+STORY_BURST_SCHEMA_URI: Final = "urn:newswatch:schema:story-burst:v1"

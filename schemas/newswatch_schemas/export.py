@@ -8,10 +8,12 @@ from pydantic import BaseModel
 
 from newswatch_schemas.news_item import NewsItem
 from newswatch_schemas.rejected_entry import RejectedEntry
+from newswatch_schemas.story_burst import StoryBurst
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "news_item.v1.schema.json": NewsItem,
     "rejected_entry.v1.schema.json": RejectedEntry,
+    "story_burst.v1.schema.json": StoryBurst,
 }
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "json"

@@ -62,6 +62,100 @@ class ThemeMatch(_Frozen):
     )
 
 
+class Mention(_Frozen):
+    """One place a name occurs: the field, the character span and the text as written there."""
+
+    field: TextField
+    start: int = Field(ge=0, description="Character offset of the mention in the field.")
+    end: int = Field(ge=0, description="Character offset just past the mention.")
+    text: str = Field(description="The mention as it appears in the field.")
+
+
+class FigureKind(StrEnum):
+    """What a figure counts."""
+
+    ATTACKS = "attacks"
+    KILLED = "killed"
+    WOUNDED = "wounded"
+    PRISONERS_RELEASED = "prisoners_released"
+    PRISONERS = "prisoners"
+    TROOPS = "troops"
+
+
+class FigureQualifier(StrEnum):
+    """How a figure's value bounds the count: ``at_least`` ≥, ``more_than`` >, ``up_to`` ≤
+    (also for "nearly"), ``about`` ≈; ``vague`` for "dozens", "hundreds", whose value is a
+    lower bound."""
+
+    EXACT = "exact"
+    AT_LEAST = "at_least"
+    MORE_THAN = "more_than"
+    ABOUT = "about"
+    UP_TO = "up_to"
+    VAGUE = "vague"
+
+
+class Figure(_Frozen):
+    """A number in the text tied to what it counts ("more than 4,500 attacks")."""
+
+    kind: FigureKind
+    value: int = Field(ge=0, description="The number; for a vague quantity, its lower bound.")
+    qualifier: FigureQualifier
+    text: str = Field(description="The number phrase with its qualifier, as written.")
+    field: TextField
+    start: int = Field(ge=0, description="Character offset of the number phrase in the field.")
+    end: int = Field(ge=0, description="Character offset just past the number phrase.")
+    cue: str = Field(description="The word that says what is counted, as written.")
+
+
+class ActorKind(StrEnum):
+    """What kind of actor a gazetteer entry is."""
+
+    GROUP = "group"
+    GOVERNMENT = "government"
+    ARMED_FORCES = "armed_forces"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class Actor(_Frozen):
+    """An actor of the gazetteer named in the item, with every mention."""
+
+    id: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$",
+        description="Stable gazetteer id: 'taliban', 'person:zalmay_khalilzad'.",
+    )
+    name: str = Field(description="Display name.")
+    kind: ActorKind
+    affiliation: str | None = Field(
+        None, description="Id of the actor this one belongs to (a spokesman's group)."
+    )
+    mentions: list[Mention] = Field(min_length=1, description="In order: title, then summary.")
+
+
+class PlaceKind(StrEnum):
+    """Afghan provinces and cities."""
+
+    PROVINCE = "province"
+    CITY = "city"
+
+
+class Place(_Frozen):
+    """A province or city of the gazetteer named in the item, with every mention."""
+
+    id: str = Field(
+        pattern=r"^(province|city):[a-z][a-z0-9_]*$",
+        description="Stable gazetteer id: 'province:kunduz', 'city:mazar_i_sharif'.",
+    )
+    name: str = Field(description="Display name.")
+    kind: PlaceKind
+    iso_3166_2: str = Field(
+        pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
+        description="ISO 3166-2 code of the province (of the city's province for a city).",
+    )
+    mentions: list[Mention] = Field(min_length=1, description="In order: title, then summary.")
+
+
 class NewsItem(_Frozen):
     """A feed entry normalised to plain text and canonical URLs, tagged with themes.
 
@@ -89,6 +183,22 @@ class NewsItem(_Frozen):
     authors: list[str]
     tags: list[str]
     themes: list[ThemeMatch]
+    figures: list[Figure] = Field(
+        default_factory=list,
+        description="Numbers tied to what they count, in text order (title, then summary).",
+    )
+    actors: list[Actor] = Field(
+        default_factory=list, description="Gazetteer actors named, in order of first mention."
+    )
+    places: list[Place] = Field(
+        default_factory=list, description="Afghan places named, in order of first mention."
+    )
+    story_id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{32}$",
+        description="The story the item belongs to (near-duplicates from other feeds share it): "
+        "the id of the story's first item. Absent when stories are not tracked.",
+    )
 
     @field_validator("published_at", "fetched_at")
     @classmethod

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from newswatch_schemas import Evidence, NewsItem, Source, ThemeMatch
+from newswatch_schemas import Evidence, NewsItem, Source, StoryBurst, ThemeMatch
 from newswatch_schemas.export import render_schemas
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
@@ -79,3 +79,25 @@ def test_models_refuse_non_utc_times() -> None:
     data["fetched_at"] = datetime(2020, 5, 4, tzinfo=timezone(timedelta(hours=4, minutes=30)))
     with pytest.raises(ValueError, match="UTC"):
         NewsItem.model_validate(data)
+
+
+def test_serialised_burst_validates_against_its_schema() -> None:
+    schema = json.loads((SCHEMA_DIR / "story_burst.v1.schema.json").read_text(encoding="utf-8"))
+    burst = StoryBurst(
+        id="fedcba9876543210fedcba9876543210",
+        story_id="0123456789abcdef0123456789abcdef",
+        themes=["taliban_attacks"],
+        sources=["http://news.test/rss", "kabul-wire", "http://other.test/atom"],
+        item_ids=["0123456789abcdef0123456789abcdef", "00000000000000000000000000000001"],
+        source_count=3,
+        first_seen_at=datetime(2020, 5, 4, 5, 0, tzinfo=UTC),
+        detected_at=datetime(2020, 5, 4, 5, 40, tzinfo=UTC),
+        window_minutes=60,
+        threshold=3,
+    )
+    instance = json.loads(burst.model_dump_json())
+    jsonschema.Draft202012Validator(schema).validate(instance)
+    assert schema["$id"] == "urn:newswatch:schema:story-burst:v1"
+    instance["story_id"] = "not-a-digest"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(instance)

@@ -25,7 +25,7 @@ from newswatch.pipeline import Ingester, PipelineLimits, PollReport
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.themes import load_themes
-from newswatch_schemas import NewsItem, RejectedEntry
+from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 from tests.support.hostile_server import (
     Handler,
     HostileServer,
@@ -64,6 +64,9 @@ class CollectingSink:
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         self.rejected.append(rejected)
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
+        return
 
     async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
         return

@@ -9,38 +9,32 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from prometheus_client import CollectorRegistry
 
+from newswatch.metrics import Metrics
 from tests.conftest import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "newswatch.rules.yml"
 RULE_TESTS = sorted((ROOT / "deploy" / "prometheus" / "tests").glob("*.test.yml"))
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
 
-# The metrics the ingester exposed when the rules were written (services/ingester/newswatch/
-# metrics.py); rules and dashboards may use these, `up`, and the recording rules' own names.
-SERVICE_METRICS = frozenset(
-    {
-        "newswatch_build_info",
-        "newswatch_feeds_configured",
-        "newswatch_feed_fetches_total",
-        "newswatch_feed_fetch_duration_seconds",
-        "newswatch_feed_last_success_timestamp_seconds",
-        "newswatch_items_fetched_total",
-        "newswatch_items_matched_total",
-        "newswatch_items_dropped_total",
-        "newswatch_events_published_total",
-        "newswatch_publish_latency_seconds",
-        "newswatch_pipeline_delay_seconds",
-        "newswatch_kafka_unacked_records",
-    }
-)
-HISTOGRAMS = frozenset(
-    {
-        "newswatch_feed_fetch_duration_seconds",
-        "newswatch_publish_latency_seconds",
-        "newswatch_pipeline_delay_seconds",
-    }
-)
+
+def _service_metrics() -> tuple[frozenset[str], frozenset[str]]:
+    """The metric names the ingester exposes (services/ingester/newswatch/metrics.py), and the
+    histograms among them; rules and dashboards may use these, `up`, and recorded names."""
+    registry = CollectorRegistry()
+    Metrics(registry, "rules")
+    names: set[str] = set()
+    histograms: set[str] = set()
+    for family in registry.collect():
+        name = family.name + {"counter": "_total", "info": "_info"}.get(family.type, "")
+        names.add(name)
+        if family.type == "histogram":
+            histograms.add(name)
+    return frozenset(names), frozenset(histograms)
+
+
+SERVICE_METRICS, HISTOGRAMS = _service_metrics()
 
 # Grafana's built-in interval variables, replaced by durations so that promtool can parse.
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}

@@ -186,6 +186,7 @@ def test_feed_down_and_ingester_down_reach_a_webhook_through_alertmanager(
         groups = get_json(f"{prometheus_url}/api/v1/rules")["data"]["groups"]
         assert {group["name"] for group in groups} == {
             "newswatch-theme-surge",
+            "newswatch-stories",
             "newswatch-ingester",
             "newswatch-fast",
         }

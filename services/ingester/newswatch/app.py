@@ -3,6 +3,7 @@
 import asyncio
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from newswatch import __version__
 from newswatch.address_policy import AddressPolicy
 from newswatch.errors import ConfigError
+from newswatch.extract import Gazetteer, compile_gazetteer
 from newswatch.feeds import FeedConfig, load_feeds
 from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.fleet import Assign, FeedAssignments, reconcile_feeds_topic
@@ -26,6 +28,7 @@ from newswatch.publish import KafkaSink, Sink, StdoutSink
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.settings import Settings
+from newswatch.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
 from newswatch.themes import load_themes
 from newswatch.topics import TopicNames
 
@@ -44,6 +47,7 @@ class Configuration:
     feeds: list[FeedConfig]
     themes: tuple[CompiledTheme, ...]
     theme_names: list[str]
+    gazetteer: Gazetteer
 
 
 def load_configuration(settings: Settings) -> Configuration:
@@ -58,7 +62,13 @@ def load_configuration(settings: Settings) -> Configuration:
         themes_file=str(themes_path),
         themes=theme_names,
     )
-    return Configuration(feeds_path, feed_list.feeds, compile_themes(theme_set), theme_names)
+    return Configuration(
+        feeds_path,
+        feed_list.feeds,
+        compile_themes(theme_set),
+        theme_names,
+        compile_gazetteer(settings.gazetteer_file),
+    )
 
 
 async def run_service(settings: Settings, *, once: bool, sink_kind: SinkKind) -> int:
@@ -135,6 +145,16 @@ class Service:
                 metrics=self.metrics,
                 seen=SeenIds(settings.seen_ids_capacity),
                 limits=_pipeline_limits(settings),
+                stories=StoryIndex(
+                    StoryConfig(horizon=timedelta(hours=settings.story_horizon_hours))
+                ),
+                gazetteer=self.configuration.gazetteer,
+                bursts=BurstDetector(
+                    BurstConfig(
+                        min_sources=settings.story_burst_sources,
+                        window=timedelta(minutes=settings.story_burst_window_minutes),
+                    )
+                ),
             )
             self.health.feeds = ingester.health
 

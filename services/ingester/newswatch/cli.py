@@ -24,6 +24,7 @@ from newswatch.evaluate import (
     format_report,
     load_labelled_set,
 )
+from newswatch.extract import compile_gazetteer
 from newswatch.feed_health import render_table
 from newswatch.feeds import load_feeds
 from newswatch.logs import configure_logging
@@ -241,7 +242,9 @@ def _check_config(args: argparse.Namespace) -> int:
     feeds_path, feeds = load_feeds(settings.feeds_file)
     themes_path, themes = load_themes(settings.themes_file)
     compile_themes(themes)
+    compile_gazetteer(settings.gazetteer_file)
     print(f"{feeds_path}: {len(feeds.feeds)} feeds OK")
+    print(f"{settings.gazetteer_file or 'bundled gazetteer'}: OK")
     print(
         f"{themes_path}: {len(themes.themes)} themes OK "
         f"({', '.join(theme.name for theme in themes.themes)})"

@@ -13,13 +13,18 @@ from newswatch_schemas import (
     ITEM_SCHEMA_URI,
     REJECTED_EVENT_TYPE,
     REJECTED_SCHEMA_URI,
+    STORY_BURST_EVENT_TYPE,
+    STORY_BURST_SCHEMA_URI,
     NewsItem,
     RejectedEntry,
+    StoryBurst,
 )
 
 SPEC_VERSION = "1.0"
 DATA_CONTENT_TYPE = "application/json"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+BURST_SOURCE = "urn:newswatch:stories"
+"""``source`` of story bursts, which come from no one feed."""
 
 
 def rfc3339(moment: datetime) -> str:
@@ -51,6 +56,20 @@ def rejected_attributes(rejected: RejectedEntry) -> dict[str, str]:
         "time": rfc3339(rejected.fetched_at),
         "datacontenttype": DATA_CONTENT_TYPE,
         "dataschema": REJECTED_SCHEMA_URI,
+    }
+
+
+def burst_attributes(burst: StoryBurst) -> dict[str, str]:
+    """CloudEvents attributes of a story burst; ``id`` is the burst id, stable across replays."""
+    return {
+        "specversion": SPEC_VERSION,
+        "id": burst.id,
+        "source": BURST_SOURCE,
+        "type": STORY_BURST_EVENT_TYPE,
+        "time": rfc3339(burst.detected_at),
+        "subject": burst.story_id,
+        "datacontenttype": DATA_CONTENT_TYPE,
+        "dataschema": STORY_BURST_SCHEMA_URI,
     }
 
 

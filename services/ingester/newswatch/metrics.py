@@ -129,6 +129,27 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
+        self.stories = Counter(
+            "stories_total",
+            "New stories (first items of near-duplicate groups), per theme.",
+            ["theme"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.story_sources = Counter(
+            "story_sources_total",
+            "Distinct sources joining a story, per theme of the item.",
+            ["theme"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.story_bursts = Counter(
+            "story_bursts_total",
+            "Story bursts published to the alerts topic, per theme.",
+            ["theme"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
         self.items_dropped = Counter(
             "items_dropped_total",
             "Entries not published as items, by reason.",
@@ -186,6 +207,9 @@ class Metrics:
                 self.feed_fetches.labels(feed, outcome)
         for theme in themes:
             self.items_matched.labels(theme)
+            self.stories.labels(theme)
+            self.story_sources.labels(theme)
+            self.story_bursts.labels(theme)
         for reason in DROP_REASONS:
             self.items_dropped.labels(reason)
         for topic in topics:

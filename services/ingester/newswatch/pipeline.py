@@ -18,6 +18,7 @@ import structlog
 
 from newswatch.checkpoints import FeedCheckpoint
 from newswatch.errors import EntryRejectedError, FeedError, FetchError, ParseError, PublishError
+from newswatch.extract import Gazetteer, extract
 from newswatch.feed_health import FeedState
 from newswatch.feeds import FeedConfig
 from newswatch.fetch import Fetcher, FetchResult, Validators
@@ -28,6 +29,7 @@ from newswatch.parse import FeedProblem, ParsedFeed, RawEntry, parse_feed
 from newswatch.publish import Sink
 from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
 from newswatch.seen import SeenIds
+from newswatch.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
 from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.pipeline")
@@ -74,6 +76,9 @@ class Ingester:
         metrics: Metrics,
         seen: SeenIds,
         limits: PipelineLimits,
+        stories: StoryIndex | None = None,
+        bursts: BurstDetector | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self._feeds = {feed.url: feed for feed in feeds}
         self._running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
@@ -84,6 +89,9 @@ class Ingester:
         self._metrics = metrics
         self._seen = seen
         self._limits = limits
+        self._stories = stories if stories is not None else StoryIndex()
+        self._bursts = bursts if bursts is not None else BurstDetector()
+        self._gazetteer = gazetteer
         self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self.states: dict[str, FeedState] = {}
@@ -421,13 +429,47 @@ class Ingester:
             self._seen.add(identity)
             return True
         report.matched += 1
-        for theme in themes:
-            self._metrics.items_matched.labels(theme.theme).inc()
-        matched = item.model_copy(update={"themes": themes})
+        theme_names = [theme.theme for theme in themes]
+        for theme in theme_names:
+            self._metrics.items_matched.labels(theme).inc()
+        story = self._stories.assign(
+            item.id, story_text(item.title, item.summary), item.published_at, context.url
+        )
+        update: dict[str, object] = {"themes": themes, "story_id": story.story_id}
+        if self._gazetteer is not None:
+            facts = extract(self._gazetteer, item.title, item.summary)
+            update |= {
+                "figures": list(facts.figures),
+                "actors": list(facts.actors),
+                "places": list(facts.places),
+            }
+        matched = item.model_copy(update=update)
         delivered = await self._deliver(identity, self._sink.publish_item(matched), report)
         if delivered:
             report.published += 1
+            await self._follow_story(story, theme_names)
         return delivered
+
+    async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
+        """Count the story and its sources; publish a burst when this item completes one."""
+        for theme in themes:
+            if story.is_new_story:
+                self._metrics.stories.labels(theme).inc()
+            if story.new_source:
+                self._metrics.story_sources.labels(theme).inc()
+        burst = self._bursts.observe(story, themes, datetime.now(UTC))
+        if burst is None:
+            return
+        try:
+            await self._sink.publish_burst(burst)
+        except PublishError as error:
+            log.error("story burst not published", story_id=burst.story_id, error=str(error))
+            return
+        log.info(
+            "story burst", story_id=burst.story_id, sources=burst.source_count, themes=burst.themes
+        )
+        for theme in burst.themes:
+            self._metrics.story_bursts.labels(theme).inc()
 
     async def _deliver(
         self, identity: str, publishing: Awaitable[None], report: PollReport

@@ -21,6 +21,7 @@ from kafka.errors import KafkaError
 from newswatch.checkpoints import FeedCheckpoint, encode, read_checkpoints
 from newswatch.envelope import (
     binary_headers,
+    burst_attributes,
     item_attributes,
     rejected_attributes,
     structured_event,
@@ -30,7 +31,7 @@ from newswatch.kafka_connection import ClusterProbe, kafka_client_config
 from newswatch.metrics import Metrics
 from newswatch.settings import Settings
 from newswatch.topics import TopicNames
-from newswatch_schemas import NewsItem, RejectedEntry
+from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 
 
 class Sink(Protocol):
@@ -41,6 +42,9 @@ class Sink(Protocol):
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Store one entry that could not be normalised."""
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
+        """Store one story-burst event."""
 
     async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
         """Store a feed's checkpoint; returns once it is safely stored."""
@@ -128,6 +132,15 @@ class KafkaSink:
             rejected.id.encode("ascii"),
             rejected.model_dump_json().encode("utf-8"),
             binary_headers(rejected_attributes(rejected)),
+        )
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
+        """Send the burst to the alerts topic, keyed by story; wait for the ack."""
+        await self._send(
+            self._topics.alerts,
+            burst.story_id.encode("ascii"),
+            burst.model_dump_json().encode("utf-8"),
+            binary_headers(burst_attributes(burst)),
         )
 
     async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
@@ -237,6 +250,13 @@ class StdoutSink:
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Rejected entries are only logged in stdout mode: stdout carries items alone."""
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
+        """Write the burst's event line, like an item's (``type`` tells them apart)."""
+        self._stream.write(
+            structured_event(burst_attributes(burst), burst.model_dump_json()) + "\n"
+        )
+        self._stream.flush()
 
     async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
         """Nothing is kept between runs in stdout mode."""

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     feeds_file: Path | None = Field(None, description="Feeds file (YAML); bundled list if unset.")
     themes_file: Path | None = Field(None, description="Themes file (YAML); bundled if unset.")
+    gazetteer_file: Path | None = Field(
+        None, description="Actors and places to extract (YAML); bundled if unset."
+    )
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_client_id: str = "newswatch-ingester"
@@ -112,6 +115,14 @@ class Settings(BaseSettings):
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )
+
+    story_horizon_hours: float = Field(
+        72.0, gt=0, description="How long items stay in the story index (item time)."
+    )
+    story_burst_sources: int = Field(
+        3, ge=2, description="Distinct sources that make a story burst within the window."
+    )
+    story_burst_window_minutes: float = Field(60.0, gt=0)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

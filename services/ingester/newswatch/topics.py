@@ -20,6 +20,11 @@ class TopicNames:
         return f"{self.prefix}.dlq"
 
     @property
+    def alerts(self) -> str:
+        """Story bursts: a story carried by many sources within a short window."""
+        return f"{self.prefix}.alerts"
+
+    @property
     def state(self) -> str:
         """Feed checkpoints (compacted): what each feed has finished with."""
         return f"{self.prefix}.state"
@@ -38,6 +43,7 @@ class TopicNames:
         return [
             self.items,
             self.dead_letters,
+            self.alerts,
             self.state,
             self.feeds,
             *(self.theme(name) for name in themes),
