@@ -81,6 +81,9 @@ def test_dashboards_are_well_formed_and_use_the_provisioned_data_source() -> Non
             occupied |= cells
             if panel["type"] == "row":
                 continue
+            if panel["type"] == "alertlist":
+                assert panel["options"]["datasource"] == PROMETHEUS_UID, panel["title"]
+                continue
             assert panel["datasource"]["uid"] == PROMETHEUS_UID, panel["title"]
             assert panel["targets"], panel["title"]
             for target in panel["targets"]:
