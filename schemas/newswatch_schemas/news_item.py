@@ -3,9 +3,10 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from newswatch_schemas.events import ITEM_SCHEMA_URI
+from newswatch_schemas.timestamps import UtcDatetime
 
 ThemeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
@@ -173,11 +174,11 @@ class NewsItem(_Frozen):
     url: str = Field(description="Canonical URL: absolute, tracking parameters removed.")
     title: str = Field(description="Plain text: no markup, entities decoded, whitespace collapsed.")
     summary: str = Field(description="Plain text, as for title; may be empty.")
-    published_at: AwareDatetime = Field(description="Publication time in UTC.")
+    published_at: UtcDatetime = Field(description="Publication time in UTC.")
     published_at_estimated: bool = Field(
         description="True when the feed gave no plausible date and fetched_at was used instead.",
     )
-    fetched_at: AwareDatetime = Field(description="When newswatch fetched the feed, in UTC.")
+    fetched_at: UtcDatetime = Field(description="When newswatch fetched the feed, in UTC.")
     language: str = Field(description="BCP 47 language tag, lower case; 'und' when unknown.")
     source: Source
     authors: list[str]
@@ -199,11 +200,3 @@ class NewsItem(_Frozen):
         description="The story the item belongs to (near-duplicates from other feeds share it): "
         "the id of the story's first item. Absent when stories are not tracked.",
     )
-
-    @field_validator("published_at", "fetched_at")
-    @classmethod
-    def _utc_only(cls, value: AwareDatetime) -> AwareDatetime:
-        offset = value.utcoffset()
-        if offset is None or offset.total_seconds() != 0:
-            raise ValueError("timestamps must be in UTC")
-        return value

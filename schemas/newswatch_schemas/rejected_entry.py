@@ -2,9 +2,10 @@
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from newswatch_schemas.events import REJECTED_SCHEMA_URI
+from newswatch_schemas.timestamps import UtcDatetime
 
 
 class RejectionReason(StrEnum):
@@ -35,4 +36,4 @@ class RejectedEntry(BaseModel):
     entry: dict[str, str] = Field(
         description="The entry's identifying fields as received (id, link, title), truncated.",
     )
-    fetched_at: AwareDatetime
+    fetched_at: UtcDatetime

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from newswatch_schemas.events import STORY_BURST_SCHEMA_URI
 from newswatch_schemas.news_item import ThemeName
+from newswatch_schemas.timestamps import UtcDatetime
 
 HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
@@ -32,15 +33,7 @@ class StoryBurst(BaseModel):
     )
     item_ids: list[HexId] = Field(description="Ids of the story's items, first first.")
     source_count: int = Field(ge=1, description="Number of distinct sources; at least threshold.")
-    first_seen_at: AwareDatetime = Field(description="Item time of the story's first item, UTC.")
-    detected_at: AwareDatetime = Field(description="When the burst was detected, in UTC.")
+    first_seen_at: UtcDatetime = Field(description="Item time of the story's first item, UTC.")
+    detected_at: UtcDatetime = Field(description="When the burst was detected, in UTC.")
     window_minutes: int = Field(ge=1, description="The window the sources fell within.")
     threshold: int = Field(ge=2, description="Distinct sources needed within the window.")
-
-    @field_validator("first_seen_at", "detected_at")
-    @classmethod
-    def _utc_only(cls, value: AwareDatetime) -> AwareDatetime:
-        offset = value.utcoffset()
-        if offset is None or offset.total_seconds() != 0:
-            raise ValueError("timestamps must be in UTC")
-        return value

@@ -23,7 +23,7 @@ from newswatch.kafka_connection import ensure_topics, kafka_client_config
 from newswatch.match import CompiledTheme, compile_themes
 from newswatch.metrics import Metrics
 from newswatch.normalise import TextLimits
-from newswatch.pipeline import Ingester, PipelineLimits
+from newswatch.pipeline import Ingester, PipelineLimits, sleep_unless_stopped
 from newswatch.publish import KafkaSink, Sink, StdoutSink
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
@@ -216,13 +216,7 @@ async def _watch_feeds_file(
 ) -> None:
     """Apply the feeds file again whenever it changes; a broken edit is logged and ignored."""
     last_seen = _modified(path)
-    while True:
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
-        else:
-            return
+    while not await sleep_unless_stopped(stop, interval):
         modified = _modified(path)
         if modified == last_seen:
             continue
@@ -296,9 +290,7 @@ async def _open_sink(
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 retry_in_s=delay,
             )
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
+            if not await sleep_unless_stopped(stop, delay):
                 delay = min(delay * 2, MAX_CONNECT_BACKOFF_SECONDS)
             continue
         if created:
@@ -320,9 +312,6 @@ def _request_stop(stop: asyncio.Event, signum: int) -> None:
 
 
 async def _beat(health: HealthState, stop: asyncio.Event) -> None:
-    while not stop.is_set():
+    health.beat()
+    while not await sleep_unless_stopped(stop, HEARTBEAT_SECONDS):
         health.beat()
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
-        except TimeoutError:
-            continue

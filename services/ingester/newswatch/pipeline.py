@@ -183,7 +183,7 @@ class Ingester:
     async def _poll_repeatedly(self, feed: FeedConfig, stop: asyncio.Event) -> None:
         state = self.states[feed.name]
         delay = with_jitter(min(state.interval_seconds, FIRST_POLL_SPREAD_SECONDS)) / 2
-        while not await _wait(stop, delay):
+        while not await sleep_unless_stopped(stop, delay):
             if not await self._wait_for_sink(stop):
                 return
             try:
@@ -204,7 +204,7 @@ class Ingester:
             return True
         log.warning("sink not ready; polling paused until it is")
         while not self._sink.is_ready():
-            if await _wait(stop, SINK_RETRY_SECONDS):
+            if await sleep_unless_stopped(stop, SINK_RETRY_SECONDS):
                 return False
         log.info("sink ready again; polling resumed")
         return True
@@ -515,7 +515,7 @@ def _rejected_record(
     )
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
     """Sleep up to ``seconds``; True as soon as ``stop`` is set."""
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
