@@ -1,9 +1,6 @@
 """The command line as a user runs it: --once to stdout, match, check-config, --help."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,27 +8,15 @@ import pytest
 from tests.conftest import ROOT, free_port
 from tests.integration.test_ingester_kafka import serve_fixture_feeds, write_feeds_file
 from tests.support.feed_server import FeedServer
-from tests.support.service import LOCAL_FEEDS_ALLOWED
+from tests.support.service import run_newswatch
 
 pytestmark = pytest.mark.integration
-
-
-def newswatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", *args],
-        input=stdin,
-        env={**os.environ, **LOCAL_FEEDS_ALLOWED},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_once_to_stdout_needs_no_kafka(tmp_path: Path, feed_server: FeedServer) -> None:
     serve_fixture_feeds(feed_server)
     feeds_file = write_feeds_file(tmp_path, feed_server)
-    result = newswatch(
+    result = run_newswatch(
         "run",
         "--once",
         "--sink",
@@ -72,7 +57,7 @@ def test_match_tags_lines_in_order() -> None:
         },
         {"id": "article", "title": title, "summary": body},
     ]
-    result = newswatch("match", stdin="\n".join(json.dumps(line) for line in lines) + "\n")
+    result = run_newswatch("match", stdin="\n".join(json.dumps(line) for line in lines) + "\n")
     assert result.returncode == 0, result.stderr
     output = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(o["id"], sorted(t["theme"] for t in o["themes"])) for o in output] == [
@@ -85,7 +70,7 @@ def test_match_tags_lines_in_order() -> None:
 
 
 def test_match_reports_a_bad_line_in_place() -> None:
-    result = newswatch("match", stdin='{"id": 1, "title": "x"}\nnot json\n')
+    result = run_newswatch("match", stdin='{"id": 1, "title": "x"}\nnot json\n')
     assert result.returncode == 1
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first == {"id": 1, "themes": []}
@@ -96,14 +81,14 @@ def test_match_reports_a_bad_line_in_place() -> None:
 def test_check_config_names_file_line_and_field(tmp_path: Path) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds:\n  - url: https://ok.test/rss\n  - url: gopher://bad.test/\n")
-    result = newswatch("check-config", "--feeds", str(feeds))
+    result = run_newswatch("check-config", "--feeds", str(feeds))
     assert result.returncode == 2
     assert f"{feeds}:3: feeds[1].url:" in result.stderr
 
 
 def test_match_uses_the_lang_field() -> None:
     line = {"id": "fa", "lang": "fa-AF", "title": "دولت ۱۰۰ زندانی طالبان را آزاد کرد"}
-    result = newswatch("match", stdin=json.dumps(line, ensure_ascii=False) + "\n")
+    result = run_newswatch("match", stdin=json.dumps(line, ensure_ascii=False) + "\n")
     assert result.returncode == 0, result.stderr
     (theme,) = json.loads(result.stdout)["themes"]
     assert theme["theme"] == "prisoner_release"
@@ -116,7 +101,7 @@ def test_match_explain_prints_evidence_in_context() -> None:
         {"id": "a", "title": "Islamic State claims attack on Taliban checkpoint", "summary": ""},
         {"id": "b", "title": "Taliban fighters attack Afghan army checkpoint", "summary": ""},
     ]
-    result = newswatch(
+    result = run_newswatch(
         "match", "--explain", stdin="\n".join(json.dumps(line) for line in lines) + "\n"
     )
     assert result.returncode == 0, result.stderr
@@ -129,7 +114,7 @@ def test_match_explain_prints_evidence_in_context() -> None:
 
 
 def test_evaluate_prints_figures_and_confusions() -> None:
-    result = newswatch("evaluate")
+    result = run_newswatch("evaluate")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("en (")
     assert "\nother (" in result.stdout
@@ -141,7 +126,7 @@ def test_evaluate_prints_figures_and_confusions() -> None:
 def test_evaluate_locates_a_bad_set(tmp_path: Path) -> None:
     labelled = tmp_path / "set.jsonl"
     labelled.write_text('{"id": "a", "lang": "en", "title": "x", "summary": ""}\n')
-    result = newswatch("evaluate", "--set", str(labelled))
+    result = run_newswatch("evaluate", "--set", str(labelled))
     assert result.returncode == 2
     assert f"{labelled}:1: themes: Field required" in result.stderr
 
@@ -179,20 +164,20 @@ def test_check_config_explains_a_bad_rule(
         "        required: true\n" + rule,
         encoding="utf-8",
     )
-    result = newswatch("check-config", "--themes", str(themes))
+    result = run_newswatch("check-config", "--themes", str(themes))
     assert result.returncode == 2
     assert f"{themes}:{line}: {field}: " in result.stderr
     assert message in result.stderr
 
 
 def test_check_config_accepts_the_bundled_files() -> None:
-    result = newswatch("check-config")
+    result = run_newswatch("check-config")
     assert result.returncode == 0, result.stderr
     assert "3 themes OK" in result.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["match"], ["evaluate"], ["check-config"]])
 def test_help(command: list[str]) -> None:
-    result = newswatch(*command, "--help")
+    result = run_newswatch(*command, "--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: newswatch")

@@ -1,8 +1,6 @@
 """Feed health of a running ingester: /feeds, ``newswatch feeds``, ``healthcheck``, metrics."""
 
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -10,19 +8,9 @@ import pytest
 
 from tests.conftest import ROOT, free_port
 from tests.support.feed_server import FeedServer, Route
-from tests.support.service import Service
+from tests.support.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
-
-
-def newswatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_feed_health_is_reported(
@@ -54,9 +42,9 @@ def test_feed_health_is_reported(
         service.wait_for_metric("newswatch_feed_fetches_total", 1, feed="good", outcome="ok")
         url = f"http://127.0.0.1:{service.metrics_port}"
 
-        healthy = newswatch("healthcheck", "--url", url)
-        as_json = newswatch("feeds", "--url", url, "--json")
-        table = newswatch("feeds", "--url", url)
+        healthy = run_newswatch("healthcheck", "--url", url)
+        as_json = run_newswatch("feeds", "--url", url, "--json")
+        table = run_newswatch("feeds", "--url", url)
 
         assert service.metric("newswatch_feed_up", feed="good") == 1
         assert service.metric("newswatch_feed_up", feed="broken") == 0
@@ -78,6 +66,6 @@ def test_feed_health_is_reported(
 
 
 def test_healthcheck_fails_when_nothing_listens() -> None:
-    result = newswatch("healthcheck", "--url", f"http://127.0.0.1:{free_port()}")
+    result = run_newswatch("healthcheck", "--url", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert "not ready" in result.stderr

@@ -2,9 +2,7 @@
 environment or from a file, never in the logs), and TLS verified against the broker's CA."""
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from tests.conftest import ROOT, free_port, load_local_broker
 from tests.support.feed_server import FeedServer, Route
 from tests.support.kafka_reader import read_all
-from tests.support.service import LOCAL_FEEDS_ALLOWED, Service
+from tests.support.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
 
@@ -97,32 +95,22 @@ def test_publishes_over_tls(
     broker, certificate = tls_broker
     prefix = f"nwtls-{uuid.uuid4().hex[:8]}"
     environment = {
-        **os.environ,
-        **LOCAL_FEEDS_ALLOWED,
         "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SSL",
         "NEWSWATCH_KAFKA_SSL_CAFILE": str(certificate),
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newswatch.cli",
-            "run",
-            "--once",
-            "--feeds",
-            str(feeds_file(tmp_path, feed_server)),
-            "--bootstrap-servers",
-            broker.tls_bootstrap_servers,
-            "--topic-prefix",
-            prefix,
-            "--log-format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        check=False,
+    result = run_newswatch(
+        "run",
+        "--once",
+        "--feeds",
+        str(feeds_file(tmp_path, feed_server)),
+        "--bootstrap-servers",
+        broker.tls_bootstrap_servers,
+        "--topic-prefix",
+        prefix,
+        "--log-format",
+        "json",
+        timeout_s=120,
+        environment=environment,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(read_all(broker.bootstrap_servers, f"{prefix}.items")) == 2
@@ -164,8 +152,6 @@ def test_publishes_over_sasl(
 ) -> None:
     prefix = f"nwsasl-{uuid.uuid4().hex[:8]}"
     environment = {
-        **os.environ,
-        **LOCAL_FEEDS_ALLOWED,
         "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         "NEWSWATCH_KAFKA_SASL_MECHANISM": mechanism,
         "NEWSWATCH_KAFKA_SASL_USERNAME": USER,
@@ -177,27 +163,19 @@ def test_publishes_over_sasl(
         environment["NEWSWATCH_KAFKA_SASL_PASSWORD_FILE"] = str(secret)
     else:
         environment["NEWSWATCH_KAFKA_SASL_PASSWORD"] = PASSWORD
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newswatch.cli",
-            "run",
-            "--once",
-            "--feeds",
-            str(feeds_file(tmp_path, feed_server)),
-            "--bootstrap-servers",
-            sasl_broker.sasl_bootstrap_servers,
-            "--topic-prefix",
-            prefix,
-            "--log-format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        check=False,
+    result = run_newswatch(
+        "run",
+        "--once",
+        "--feeds",
+        str(feeds_file(tmp_path, feed_server)),
+        "--bootstrap-servers",
+        sasl_broker.sasl_bootstrap_servers,
+        "--topic-prefix",
+        prefix,
+        "--log-format",
+        "json",
+        timeout_s=120,
+        environment=environment,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert PASSWORD not in result.stderr + result.stdout

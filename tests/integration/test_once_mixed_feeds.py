@@ -2,9 +2,6 @@
 item lost."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
+from tests.support.service import run_newswatch
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +68,6 @@ def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
         + "".join(f"  - url: '{url}'\n    name: feed-{n}\n" for n, url in enumerate(feeds))
     )
     environment = {
-        **os.environ,
         "NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
         "NEWSWATCH_CONNECT_TIMEOUT_SECONDS": "1",
         "NEWSWATCH_READ_TIMEOUT_SECONDS": "1",
@@ -79,25 +76,17 @@ def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
     }
     started = time.monotonic()
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "newswatch.cli",
-                "run",
-                "--once",
-                "--sink",
-                "stdout",
-                "--feeds",
-                str(feeds_file),
-                "--log-format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=environment,
-            check=False,
+        result = run_newswatch(
+            "run",
+            "--once",
+            "--sink",
+            "stdout",
+            "--feeds",
+            str(feeds_file),
+            "--log-format",
+            "json",
+            timeout_s=60,
+            environment=environment,
         )
     finally:
         listener.close()

@@ -1,8 +1,6 @@
 """The demo feed server (deploy/demo/feed_server.py) and its sample feeds, run as processes."""
 
 import json
-import os
-import subprocess
 import sys
 import time
 import urllib.error
@@ -15,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, free_port
 from tests.observability.stack import Process
-from tests.support.service import LOCAL_FEEDS_ALLOWED
+from tests.support.service import run_newswatch
 
 pytestmark = pytest.mark.integration
 
@@ -129,25 +127,17 @@ def test_the_ingester_tags_the_demo_items_with_their_themes(
         ),
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newswatch.cli",
-            "run",
-            "--once",
-            "--sink",
-            "stdout",
-            "--feeds",
-            str(feeds_file),
-            "--log-format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **LOCAL_FEEDS_ALLOWED},
+    result = run_newswatch(
+        "run",
+        "--once",
+        "--sink",
+        "stdout",
+        "--feeds",
+        str(feeds_file),
+        "--log-format",
+        "json",
+        timeout_s=120,
+        environment=None,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     published: dict[str, set[str]] = {}
@@ -171,18 +161,5 @@ def test_the_ingester_tags_the_demo_items_with_their_themes(
 
 
 def test_demo_feeds_file_is_a_valid_feeds_file() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newswatch.cli",
-            "check-config",
-            "--feeds",
-            str(DEMO / "feeds.yaml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_newswatch("check-config", "--feeds", str(DEMO / "feeds.yaml"), timeout_s=60)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,6 +17,21 @@ LOCAL_FEEDS_ALLOWED = {"NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}
 """Test feed servers listen on loopback, which the fetcher refuses unless allowed."""
 
 
+def run_newswatch(
+    *args: str, environment: dict[str, str] | None = None, stdin: str = "", timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``newswatch`` command once (loopback feeds allowed); capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "newswatch.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env={**os.environ, **LOCAL_FEEDS_ALLOWED, **(environment or {})},
+        check=False,
+    )
+
+
 class Service:
     """``newswatch run ...`` in a child process, with its stderr captured to a file."""
 
