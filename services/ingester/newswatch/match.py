@@ -429,13 +429,13 @@ def _theme_match(
 
 def _outcomes(
     themes: Sequence[CompiledTheme],
-    title: str,
-    summary: str,
+    title: str | NormalisedText,
+    summary: str | NormalisedText,
     language: str | None,
     *,
     detailed: bool,
 ) -> Iterator[tuple[CompiledTheme, _Outcome, tuple[NormalisedText, ...]]]:
-    texts = (normalise(title), normalise(summary))
+    texts = (_normalised(title), _normalised(summary))
     engines: dict[int, _Found] = {}
     for compiled in themes:
         engine = compiled.engine
@@ -448,10 +448,21 @@ def _outcomes(
             yield compiled, outcome, texts
 
 
+def _normalised(field: str | NormalisedText) -> NormalisedText:
+    return field if isinstance(field, NormalisedText) else normalise(field)
+
+
 def match(
-    themes: Sequence[CompiledTheme], title: str, summary: str, *, language: str | None = None
+    themes: Sequence[CompiledTheme],
+    title: str | NormalisedText,
+    summary: str | NormalisedText,
+    *,
+    language: str | None = None,
 ) -> list[ThemeMatch]:
     """The themes the item belongs to, in configuration order, each with its evidence.
+
+    A field may be given already normalised (``textnorm.normalise``), so that the facts
+    extraction that follows can reuse it.
 
     ``language`` (a BCP 47 tag) restricts the terms to that language's lists and the
     language-neutral ones, when the themes have lists for it; otherwise all lists apply.

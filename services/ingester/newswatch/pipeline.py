@@ -30,6 +30,7 @@ from newswatch.publish import Sink
 from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
 from newswatch.seen import SeenIds
 from newswatch.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
+from newswatch.textnorm import normalise
 from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.pipeline")
@@ -423,7 +424,8 @@ class Ingester:
                 "publication date missing or implausible; using the fetch time",
                 raw_date=entry.published_raw[:100],
             )
-        themes = match(self._themes, item.title, item.summary)
+        title, summary = normalise(item.title), normalise(item.summary)
+        themes = match(self._themes, title, summary)
         if not themes:
             self._metrics.items_dropped.labels("no_theme").inc()
             self._seen.add(identity)
@@ -437,7 +439,7 @@ class Ingester:
         )
         update: dict[str, object] = {"themes": themes, "story_id": story.story_id}
         if self._gazetteer is not None:
-            facts = extract(self._gazetteer, item.title, item.summary)
+            facts = extract(self._gazetteer, title, summary)
             update |= {
                 "figures": list(facts.figures),
                 "actors": list(facts.actors),
