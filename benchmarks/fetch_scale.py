@@ -22,7 +22,6 @@ from prometheus_client import CollectorRegistry
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newswatch.address_policy import AddressPolicy
-from newswatch.checkpoints import FeedCheckpoint
 from newswatch.feeds import FeedConfig
 from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.logs import configure_logging
@@ -33,7 +32,7 @@ from newswatch.pipeline import Ingester, PipelineLimits
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.themes import load_themes
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from tests.support.memory_sink import MemorySink
 
 PORT = 18_765
 FEED_BODY = (
@@ -80,39 +79,12 @@ def _run_server(hosts: list[str], ready: "multiprocessing.synchronize.Event") ->
     asyncio.run(main())
 
 
-class DiscardingSink:
-    """Accepts everything at once: this benchmark measures fetching, not Kafka."""
-
-    published = 0
-
-    async def publish_item(self, item: NewsItem) -> None:
-        self.published += 1
-
-    async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        return
-
-    async def publish_burst(self, burst: StoryBurst) -> None:
-        return
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        return
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        return {}
-
-    def is_ready(self) -> bool:
-        return True
-
-    async def close(self) -> None:
-        return
-
-
 async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int) -> None:
     feeds = [
         FeedConfig(url=f"http://{hosts[n % len(hosts)]}:{PORT}/feed/{n}", name=f"feed-{n}")
         for n in range(feed_count)
     ]
-    sink = DiscardingSink()
+    sink = MemorySink(keep=False)
     limits = FetchLimits(5, 10, 30, 1024 * 1024, 3)
     policy = AddressPolicy((ipaddress.ip_network("127.0.0.0/8"),))
     async with Fetcher(limits, "newswatch-bench", policy) as fetcher:

@@ -20,6 +20,7 @@ from tests.support.fault_run import (
     SIGKILL_DUPLICATES_PER_FEED,
     Run,
     served_then_frozen,
+    tally,
 )
 from tests.support.live_feed import LiveFeeds
 
@@ -50,13 +51,9 @@ def test_sigterm_and_restart_lose_nothing_and_repeat_nothing(
         expected = served_then_frozen(live, 3)
         keys = run.keys_once_all_arrived(expected)
         assert second.terminate() == 0, second.logs()
-    duplicates = sum(count - 1 for count in keys.values())
-    assert len(keys) == len(expected)
-    report(
-        f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
-        f"duplicates {duplicates}"
-    )
-    assert duplicates == 0
+    counts = tally(expected, keys)
+    report(counts.line())
+    assert counts.duplicates == 0
 
 
 def test_ingester_sigkill_and_restart_lose_nothing(
@@ -73,13 +70,9 @@ def test_ingester_sigkill_and_restart_lose_nothing(
         expected = served_then_frozen(live, 3)
         keys = run.keys_once_all_arrived(expected)
         assert second.terminate() == 0, second.logs()
-    duplicates = sum(count - 1 for count in keys.values())
-    assert len(keys) == len(expected)
-    report(
-        f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
-        f"duplicates {duplicates} (bound {SIGKILL_DUPLICATE_BOUND})"
-    )
-    assert duplicates <= SIGKILL_DUPLICATE_BOUND
+    counts = tally(expected, keys)
+    report(f"{counts.line()} (bound {SIGKILL_DUPLICATE_BOUND})")
+    assert counts.duplicates <= SIGKILL_DUPLICATE_BOUND
 
 
 @pytest.fixture
@@ -107,13 +100,9 @@ def test_broker_sigkill_and_restart_lose_nothing(
         expected = served_then_frozen(live, 3)
         keys = run.keys_once_all_arrived(expected)
         assert service.terminate() == 0, service.logs()
-    duplicates = sum(count - 1 for count in keys.values())
-    assert len(keys) == len(expected)
-    report(
-        f"served {len(expected)}, in topic {sum(keys.values())}, distinct {len(keys)}, "
-        f"duplicates {duplicates}"
-    )
-    assert duplicates <= SIGKILL_DUPLICATE_BOUND
+    counts = tally(expected, keys)
+    report(counts.line())
+    assert counts.duplicates <= SIGKILL_DUPLICATE_BOUND
 
 
 def test_broker_away_longer_than_the_buffer_holds(
@@ -145,12 +134,10 @@ def test_broker_away_longer_than_the_buffer_holds(
         expected = served_then_frozen(live, 2)
         keys = run.keys_once_all_arrived(expected)
         assert service.terminate() == 0, service.logs()
-    duplicates = sum(count - 1 for count in keys.values())
-    assert len(keys) == len(expected)
+    counts = tally(expected, keys)
     report(
-        f"buffer {buffer}, peak unacked {peak_unacked:.0f}, served {len(expected)} "
-        f"({existing_during_outage} by the end of the outage), in topic {sum(keys.values())}, "
-        f"distinct {len(keys)}, duplicates {duplicates}"
+        f"buffer {buffer}, peak unacked {peak_unacked:.0f}, {existing_during_outage} items "
+        f"existed by the end of the outage; {counts.line()}"
     )
     assert peak_unacked <= buffer
     assert len(expected) > buffer * 3

@@ -15,6 +15,7 @@ from tests.support.fault_run import (
     SIGKILL_DUPLICATES_PER_FEED,
     Run,
     served_then_frozen,
+    tally,
 )
 from tests.support.kafka_reader import read_all
 from tests.support.live_feed import LiveFeeds
@@ -93,16 +94,14 @@ def test_two_replicas_share_the_feeds_and_one_takes_over_when_the_other_dies(
         expected = served_then_frozen(live, 3)
         keys = run.keys_once_all_arrived(expected)
         assert second.terminate() == 0, second.logs()
-    duplicates = sum(count - 1 for count in keys.values())
+    counts = tally(expected, keys)
     report(
         f"shares {shares}, polled in the same 3 s: {sorted(polled[0])} / {sorted(polled[1])}, "
-        f"takeover after {takeover_seconds:.1f} s, served {len(expected)}, "
-        f"in topic {sum(keys.values())}, distinct {len(keys)}, duplicates {duplicates}"
+        f"takeover after {takeover_seconds:.1f} s; {counts.line()}"
     )
     assert not polled[0] & polled[1], "a feed was polled by both replicas at once"
     assert len(polled[0] | polled[1]) == FLEET_FEEDS
-    assert len(keys) == len(expected)
-    assert duplicates <= FLEET_FEEDS * SIGKILL_DUPLICATES_PER_FEED
+    assert counts.duplicates <= FLEET_FEEDS * SIGKILL_DUPLICATES_PER_FEED
 
 
 def test_a_feed_added_to_the_file_reaches_the_fleet_without_a_restart(

@@ -15,7 +15,6 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from newswatch.address_policy import AddressPolicy
-from newswatch.checkpoints import FeedCheckpoint
 from newswatch.feeds import FeedConfig
 from newswatch.fetch import Fetcher, FetchLimits, Validators
 from newswatch.match import compile_themes
@@ -25,7 +24,6 @@ from newswatch.pipeline import Ingester, PipelineLimits, PollReport
 from newswatch.scheduling import ScheduleLimits
 from newswatch.seen import SeenIds
 from newswatch.themes import load_themes
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 from tests.support.hostile_server import (
     Handler,
     HostileServer,
@@ -38,6 +36,7 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
+from tests.support.memory_sink import MemorySink
 
 pytestmark = pytest.mark.integration
 
@@ -52,41 +51,12 @@ DEADLINE_SECONDS = LIMITS.total_seconds + 2.0
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
 
-class CollectingSink:
-    """Keeps what would be published; the cases here are about fetching and parsing."""
-
-    def __init__(self) -> None:
-        self.items: list[NewsItem] = []
-        self.rejected: list[RejectedEntry] = []
-
-    async def publish_item(self, item: NewsItem) -> None:
-        self.items.append(item)
-
-    async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        self.rejected.append(rejected)
-
-    async def publish_burst(self, burst: StoryBurst) -> None:
-        return
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        return
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        return {}
-
-    def is_ready(self) -> bool:
-        return True
-
-    async def close(self) -> None:
-        return
-
-
 class Harness:
     """One in-process ingester wired to the real fetcher, parser and matcher."""
 
     def __init__(self, server: HostileServer) -> None:
         self.server = server
-        self.sink = CollectingSink()
+        self.sink = MemorySink()
         self.registry = CollectorRegistry()
         self.metrics = Metrics(self.registry, "test")
 

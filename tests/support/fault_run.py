@@ -5,6 +5,7 @@ import math
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -74,3 +75,31 @@ def served_then_frozen(live: LiveFeeds, seconds: float) -> set[str]:
     live.freeze()
     time.sleep(POLL_SECONDS * 3)
     return live.expected_urls()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What was served against what reached the topic."""
+
+    served: int
+    records: int
+    distinct: int
+
+    @property
+    def duplicates(self) -> int:
+        """Records beyond the first of each key."""
+        return self.records - self.distinct
+
+    def line(self) -> str:
+        """The counts as the fault tests print them."""
+        return (
+            f"served {self.served}, in topic {self.records}, distinct {self.distinct}, "
+            f"duplicates {self.duplicates}"
+        )
+
+
+def tally(expected: set[str], keys: Counter[str]) -> Tally:
+    """Count what arrived; every served item must be there exactly under one key."""
+    counts = Tally(served=len(expected), records=sum(keys.values()), distinct=len(keys))
+    assert counts.distinct == counts.served, counts.line()
+    return counts
