@@ -1,0 +1,242 @@
+"""End to end against the ceiling: local feeds → ``newswatch run --once`` → a real Kafka broker,
+then the same records pushed by a bare kafka-python producer.
+
+    .venv/bin/python benchmarks/e2e_bench.py [--feeds 100] [--items 100]
+
+Starts its own broker (deploy/kafka/local_broker.py) and feed server on loopback. The topics are
+created beforehand with ``message.timestamp.type=LogAppendTime``, so every record's timestamp is
+the moment the broker appended it: the delay of an item is that time minus the moment the feeds
+started serving it. Reports items per second over the publishing window and over the whole run,
+p50 and p99 delay, the ingester's CPU seconds per 1,000 items and its peak resident memory, then
+the bare producer's rate on the same records and the ratio. A script that reports, not a test.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.feed_server import FeedServer, Route  # noqa: E402
+from tests.support.kafka_reader import read_all  # noqa: E402
+
+THEMES = ("doha_agreement", "prisoner_release", "taliban_attacks")
+PROVINCES = ("Kunduz", "Helmand", "Ghazni", "Kandahar", "Herat", "Balkh", "Nangarhar", "Farah")
+
+
+def load_local_broker() -> ModuleType:
+    """deploy/kafka/local_broker.py as a module."""
+    path = ROOT / "deploy" / "kafka" / "local_broker.py"
+    spec = importlib.util.spec_from_file_location("newswatch_local_broker", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def feed_body(feed: int, items: int, published: datetime) -> bytes:
+    """An RSS document of ``items`` distinct attack reports, all published at ``published``."""
+    date = format_datetime(published)
+    entries = "".join(
+        f"<item><title>Taliban fighters attack checkpoint {feed}-{n} in "
+        f"{PROVINCES[n % len(PROVINCES)]}</title>"
+        f"<link>http://bench{feed}.test/story/{n}</link>"
+        f"<description>Taliban fighters attacked an Afghan army checkpoint (report {feed}-{n}), "
+        f"killing at least {n % 20 + 2} soldiers, officials said on Monday.</description>"
+        f"<pubDate>{date}</pubDate></item>"
+        for n in range(items)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench {feed}'
+        f"</title><link>http://bench{feed}.test/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def create_topics(bootstrap: str, prefix: str) -> None:
+    """The ingester's output topics, with broker-side timestamps."""
+    names = [f"{prefix}.items", *(f"{prefix}.theme.{theme}" for theme in THEMES)]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics(
+            [
+                NewTopic(name, 3, 1, topic_configs={"message.timestamp.type": "LogAppendTime"})
+                for name in names
+            ]
+        )
+    finally:
+        admin.close()
+
+
+def run_ingester(bootstrap: str, prefix: str, feeds_file: Path, log: Path) -> dict[str, float]:
+    """One ``newswatch run --once`` pass; its wall time, CPU seconds and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    with log.open("wb") as stderr:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "newswatch.cli",
+                "run",
+                "--once",
+                "--feeds",
+                str(feeds_file),
+                "--bootstrap-servers",
+                bootstrap,
+                "--topic-prefix",
+                prefix,
+                "--log-format",
+                "json",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            timeout=1800,
+            env={
+                **os.environ,
+                "NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",
+                "NEWSWATCH_LOG_LEVEL": "WARNING",
+            },
+        )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall_s": time.monotonic() - started,
+        "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "peak_rss_mib": after.ru_maxrss / 1024,
+    }
+
+
+def ceiling(bootstrap: str, records: list[Any], topic_prefix: str) -> float:
+    """Records per second of a bare, tuned producer sending the same records, acks=all."""
+    topics = {record.topic for record in records}
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics(
+            [
+                NewTopic(topic.replace(topic_prefix, f"{topic_prefix}-ceiling"), 3, 1)
+                for topic in topics
+            ]
+        )
+    finally:
+        admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        batch_size=512 * 1024,
+        max_in_flight_requests_per_connection=5,
+    )
+    renamed = [
+        (record.topic.replace(topic_prefix, f"{topic_prefix}-ceiling"), record)
+        for record in records
+    ]
+    started = time.perf_counter()
+    futures = [
+        producer.send(topic, key=record.key, value=record.value, headers=record.headers)
+        for topic, record in renamed
+    ]
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    if not all(future.succeeded() for future in futures):
+        raise SystemExit("the ceiling producer lost records")
+    producer.close()
+    return len(records) / elapsed
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    """Run the pipeline, then the ceiling, and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=100)
+    parser.add_argument("--items", type=int, default=100, help="items per feed")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="newswatch-e2e-"))
+    broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
+    bootstrap = broker.start()
+    server = FeedServer().start()
+    try:
+        prefix = f"bench-{uuid.uuid4().hex[:8]}"
+        create_topics(bootstrap, prefix)
+        appeared = datetime.now(UTC).replace(microsecond=0)
+        for feed in range(args.feeds):
+            server.routes[f"/feed/{feed}.xml"] = Route(feed_body(feed, args.items, appeared))
+        feeds_file = workdir / "feeds.yaml"
+        feeds_file.write_text(
+            "feeds:\n"
+            + "".join(
+                f"  - {{name: bench-{feed}, url: '{server.url(f'/feed/{feed}.xml')}'}}\n"
+                for feed in range(args.feeds)
+            )
+        )
+        served_at = time.time()
+        figures = run_ingester(bootstrap, prefix, feeds_file, workdir / "ingester.log")
+        items = read_all(bootstrap, f"{prefix}.items", timeout_s=300)
+        themed = [
+            record for theme in THEMES for record in read_all(bootstrap, f"{prefix}.theme.{theme}")
+        ]
+        count = len(items)
+        expected = args.feeds * args.items
+        appended = [record.timestamp / 1000 for record in items]
+        delays = [stamp - served_at for stamp in appended]
+        window = max(appended) - min(appended)
+        keys = {json.loads(record.value)["id"] for record in items}
+        print(
+            f"{args.feeds} feeds x {args.items} items = {expected} items served; {count} in "
+            f"{prefix}.items ({len(keys)} distinct), {len(themed)} theme-topic copies; "
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        )
+        print(
+            f"ingester: {count / window:,.0f} items/s over the publishing window "
+            f"({window:.1f} s), {count / figures['wall_s']:,.0f} items/s over the whole run "
+            f"({figures['wall_s']:.1f} s, start-up included), "
+            f"{args.feeds / figures['wall_s']:,.1f} feeds/s"
+        )
+        print(
+            f"delay from appearance to acknowledgement: p50 {percentile(delays, 0.5):.2f} s, "
+            f"p99 {percentile(delays, 0.99):.2f} s, mean {statistics.mean(delays):.2f} s"
+        )
+        print(
+            f"ingester CPU {figures['cpu_s']:.1f} s = {figures['cpu_s'] / count * 1000:.2f} s per "
+            f"1,000 items; peak RSS {figures['peak_rss_mib']:.0f} MiB"
+        )
+        records = items + themed
+        rate = ceiling(bootstrap, records, prefix)
+        items_ceiling = rate * count / len(records)
+        print(
+            f"ceiling: bare producer, same {len(records)} records (linger 20 ms, 512 KiB "
+            f"batches, acks=all, idempotent, crc32c): {rate:,.0f} records/s = "
+            f"{items_ceiling:,.0f} items/s"
+        )
+        print(f"ratio ingester / ceiling (publishing window): {count / window / items_ceiling:.2f}")
+    finally:
+        server.stop()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
