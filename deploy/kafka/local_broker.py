@@ -272,6 +272,19 @@ def probe_kafka(host: str, port: int, timeout_s: float = 2.0) -> bool:
         return False
 
 
+def _with_listener(text: str, protocol: str, port: int, settings: list[str]) -> str:
+    """server.properties ``text`` with one more listener, named as its protocol, and settings."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(("listeners=", "advertised.listeners=")):
+            lines.append(f"{line},{protocol}://{HOST}:{port}")
+        elif line.startswith("listener.security.protocol.map="):
+            lines.append(f"{line},{protocol}:{protocol}")
+        else:
+            lines.append(line)
+    return "\n".join([*lines, *settings]) + "\n"
+
+
 class LocalBroker:
     """A single-node KRaft Apache Kafka broker+controller, run as a JVM process on 127.0.0.1."""
 
@@ -544,44 +557,35 @@ class LocalBroker:
 
     def _with_sasl_listener(self, text: str, sport: int) -> str:
         """Add a SASL_PLAINTEXT listener accepting ``sasl_users`` with every mechanism."""
-        listener = f"SASL_PLAINTEXT://{HOST}:{sport}"
-        lines = []
-        for line in text.splitlines():
-            if line.startswith(("listeners=", "advertised.listeners=")):
-                lines.append(f"{line},{listener}")
-            elif line.startswith("listener.security.protocol.map="):
-                lines.append(f"{line},SASL_PLAINTEXT:SASL_PLAINTEXT")
-            else:
-                lines.append(line)
         plain_users = " ".join(f'user_{name}="{pw}"' for name, pw in self.sasl_users.items())
         prefix = "listener.name.sasl_plaintext"
-        lines += [
-            f"sasl.enabled.mechanisms={','.join(SASL_MECHANISMS)}",
-            f"{prefix}.plain.sasl.jaas.config="
-            f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
-            f"{prefix}.scram-sha-256.sasl.jaas.config="
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-            f"{prefix}.scram-sha-512.sasl.jaas.config="
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-        ]
-        return "\n".join(lines) + "\n"
+        return _with_listener(
+            text,
+            "SASL_PLAINTEXT",
+            sport,
+            [
+                f"sasl.enabled.mechanisms={','.join(SASL_MECHANISMS)}",
+                f"{prefix}.plain.sasl.jaas.config="
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+                f"{prefix}.scram-sha-256.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                f"{prefix}.scram-sha-512.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            ],
+        )
 
     @staticmethod
     def _with_tls_listener(text: str, tport: int, keystore: Path) -> str:
         """Add an SSL listener whose key and certificate come from one PEM file."""
-        lines = []
-        for line in text.splitlines():
-            if line.startswith(("listeners=", "advertised.listeners=")):
-                lines.append(f"{line},SSL://{HOST}:{tport}")
-            elif line.startswith("listener.security.protocol.map="):
-                lines.append(f"{line},SSL:SSL")
-            else:
-                lines.append(line)
-        lines += [
-            "listener.name.ssl.ssl.keystore.type=PEM",
-            f"listener.name.ssl.ssl.keystore.location={keystore}",
-        ]
-        return "\n".join(lines) + "\n"
+        return _with_listener(
+            text,
+            "SSL",
+            tport,
+            [
+                "listener.name.ssl.ssl.keystore.type=PEM",
+                f"listener.name.ssl.ssl.keystore.location={keystore}",
+            ],
+        )
 
     @property
     def tls_bootstrap_servers(self) -> str:

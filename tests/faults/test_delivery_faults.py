@@ -31,11 +31,8 @@ SIGKILL_DUPLICATE_BOUND = FEEDS * SIGKILL_DUPLICATES_PER_FEED
 
 @pytest.fixture
 def live() -> Iterator[LiveFeeds]:
-    feeds = LiveFeeds(FEEDS, RATE_PER_FEED)
-    try:
+    with LiveFeeds(FEEDS, RATE_PER_FEED) as feeds:
         yield feeds
-    finally:
-        feeds.stop()
 
 
 def test_sigterm_and_restart_lose_nothing_and_repeat_nothing(

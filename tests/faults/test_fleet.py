@@ -48,11 +48,8 @@ def fetches(service: Service) -> dict[str, float]:
 
 @pytest.fixture
 def fleet_feeds() -> Iterator[LiveFeeds]:
-    feeds = LiveFeeds(FLEET_FEEDS, RATE_PER_FEED)
-    try:
+    with LiveFeeds(FLEET_FEEDS, RATE_PER_FEED) as feeds:
         yield feeds
-    finally:
-        feeds.stop()
 
 
 def test_two_replicas_share_the_feeds_and_one_takes_over_when_the_other_dies(

@@ -85,6 +85,16 @@ class Process:
         self._log.close()
 
 
+def _ready(process: Process, url: str) -> tuple[Process, str]:
+    """Wait until ``url``/-/ready answers; stop the process if it never does."""
+    try:
+        process.wait_ready(f"{url}/-/ready")
+    except AssertionError:
+        process.stop()
+        raise
+    return process, url
+
+
 def start_alertmanager(directory: Path, config: dict[str, Any]) -> tuple[Process, str]:
     """A real Alertmanager on a free loopback port, clustering off; returns it and its URL."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -102,13 +112,7 @@ def start_alertmanager(directory: Path, config: dict[str, Any]) -> tuple[Process
         ],
         directory / "alertmanager.log",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        process.wait_ready(f"{url}/-/ready")
-    except AssertionError:
-        process.stop()
-        raise
-    return process, url
+    return _ready(process, f"http://127.0.0.1:{port}")
 
 
 def start_prometheus(directory: Path, config: dict[str, Any]) -> tuple[Process, str]:
@@ -127,13 +131,7 @@ def start_prometheus(directory: Path, config: dict[str, Any]) -> tuple[Process, 
         ],
         directory / "prometheus.log",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        process.wait_ready(f"{url}/-/ready")
-    except AssertionError:
-        process.stop()
-        raise
-    return process, url
+    return _ready(process, f"http://127.0.0.1:{port}")
 
 
 class WebhookReceiver:

@@ -77,3 +77,9 @@ class LiveFeeds:
         """Stop serving."""
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> "LiveFeeds":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
