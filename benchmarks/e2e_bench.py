@@ -86,13 +86,25 @@ def create_topics(bootstrap: str, prefix: str) -> None:
         admin.close()
 
 
-def run_ingester(bootstrap: str, prefix: str, feeds_file: Path, log: Path) -> dict[str, float]:
-    """One ``newswatch run --once`` pass; its wall time, CPU seconds and peak RSS."""
+def run_ingester(
+    bootstrap: str, prefix: str, feeds_file: Path, log: Path, profile: Path | None
+) -> dict[str, float]:
+    """One ``newswatch run --once`` pass; its wall time, CPU seconds and peak RSS.
+
+    With ``profile``, the pass runs under py-spy (``pip install py-spy``), which writes a
+    speedscope profile of every thread there; the CPU figures then include py-spy's own.
+    """
+    profiler = (
+        ["py-spy", "record", "--gil", "--threads", "--format", "speedscope", "-o", str(profile), "--"]
+        if profile is not None
+        else []
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     with log.open("wb") as stderr:
         subprocess.run(
             [
+                *profiler,
                 sys.executable,
                 "-m",
                 "newswatch.cli",
@@ -174,6 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--items", type=int, default=100, help="items per feed")
+    parser.add_argument("--profile", type=Path, help="write a py-spy speedscope profile here")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-e2e-"))
     broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
@@ -194,7 +207,9 @@ def main() -> None:
             )
         )
         served_at = time.time()
-        figures = run_ingester(bootstrap, prefix, feeds_file, workdir / "ingester.log")
+        figures = run_ingester(
+            bootstrap, prefix, feeds_file, workdir / "ingester.log", args.profile
+        )
         items = read_all(bootstrap, f"{prefix}.items", timeout_s=300)
         themed = [
             record for theme in THEMES for record in read_all(bootstrap, f"{prefix}.theme.{theme}")

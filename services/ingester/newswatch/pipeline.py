@@ -187,12 +187,14 @@ class Ingester:
         while not await sleep_unless_stopped(stop, delay):
             if not await self._wait_for_sink(stop):
                 return
+            started = time.monotonic()
             try:
                 await self.poll(feed)
             except Exception:  # one feed's unforeseen fault must not stop the others
                 self._metrics.feed_fetches.labels(feed.name, "internal_error").inc()
                 log.exception("poll crashed; the feed stays scheduled", feed=feed.name)
-            delay = with_jitter(state.interval_seconds)
+            elapsed = time.monotonic() - started
+            delay = max(0.0, with_jitter(state.interval_seconds) - elapsed)
             state.next_poll = datetime.now(UTC) + timedelta(seconds=delay)
             self._metrics.feed_next_poll.labels(feed.name).set(state.next_poll.timestamp())
 

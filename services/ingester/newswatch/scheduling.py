@@ -3,7 +3,8 @@
 The base interval adapts to how often the feed publishes, within a minimum and a maximum.
 Cache-Control max-age, Expires and RSS ``<ttl>`` raise it (never above the maximum); on 429 and
 503 Retry-After is honoured; after failures the interval doubles per consecutive failure up to
-a cap, so a failing feed is polled less often but never abandoned. Jitter spreads the load.
+a cap, so a failing feed is polled less often but never abandoned. Jitter spreads the load, and
+only ever brings a poll earlier: an interval is the longest a new entry waits to be seen.
 """
 
 import random
@@ -99,6 +100,9 @@ def next_interval(
 
 
 def with_jitter(seconds: float, rng: random.Random | None = None) -> float:
-    """``seconds`` spread by ±10%, so feeds added together do not stay in lockstep."""
+    """``seconds`` shortened by up to 10%, so feeds added together do not stay in lockstep.
+
+    Never longer: the interval an operator configures bounds how stale a feed can be.
+    """
     source = rng or random
-    return seconds * source.uniform(1 - JITTER, 1 + JITTER)
+    return seconds * source.uniform(1 - JITTER, 1)
