@@ -92,10 +92,11 @@ def run_ingester(
     """One ``newswatch run --once`` pass; its wall time, CPU seconds and peak RSS.
 
     With ``profile``, the pass runs under py-spy (``pip install py-spy``), which writes a
-    speedscope profile of every thread there; the CPU figures then include py-spy's own.
+    speedscope profile (https://speedscope.app) of the threads while they hold the GIL, so it
+    shows where the interpreter's time goes; the CPU figures then include py-spy's own.
     """
     profiler = (
-        ["py-spy", "record", "--gil", "--threads", "--format", "speedscope", "-o", str(profile), "--"]
+        ["py-spy", "record", "--gil", "--threads", "--format", "speedscope", "-o", str(profile)]
         if profile is not None
         else []
     )
@@ -105,6 +106,7 @@ def run_ingester(
         subprocess.run(
             [
                 *profiler,
+                *(["--"] if profiler else []),
                 sys.executable,
                 "-m",
                 "newswatch.cli",
