@@ -98,13 +98,68 @@ def test_sanitise_leaves_ordinary_feeds_alone() -> None:
     assert sanitise_body(body) == (body, set())
 
 
-def test_impossible_dates_are_dropped() -> None:
-    body = (
-        b'<rss version="2.0"><channel><title>t</title><item><title>x</title>'
-        b"<link>http://a.test/</link><pubDate>2025-13-45</pubDate></item></channel></rss>"
+def parse_body(body: bytes, content_type: str = "application/rss+xml") -> ParsedFeed:
+    """Parse ``body`` as if served at http://t/ with ``content_type``."""
+    return parse_feed(body, feed_url="http://t/", content_type=content_type, base_url="http://t/")
+
+
+def rss_items(*items: str, declaration: str = '<?xml version="1.0" encoding="utf-8"?>') -> str:
+    """An RSS 2.0 document around ``items``, as text."""
+    return (
+        f'{declaration}<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
     )
-    parsed = parse_feed(
-        body, feed_url="http://t/", content_type="application/rss+xml", base_url="http://t/"
+
+
+def item(title: str, slug: str) -> str:
+    """An RSS item with ``title`` (as markup) and link http://a.test/SLUG."""
+    return f"<item><title>{title}</title><link>http://a.test/{slug}</link></item>"
+
+
+def test_impossible_dates_are_dropped() -> None:
+    parsed = parse_body(
+        rss_items(item("x", "").replace("</item>", "<pubDate>2025-13-45</pubDate></item>")).encode()
     )
     assert parsed.entries[0].published is None
     assert parsed.entries[0].published_raw == "2025-13-45"
+
+
+# The tests below pin behaviour that feedparser-rs 0.7.1 lacks (see the module docstring of
+# newswatch.parse): a parser that replaces feedparser must pass them too.
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(item("AT&T wins contract", "ampersand"), id="bare-ampersand"),
+        pytest.param(item("Prices: a < b", "less-than"), id="bare-less-than"),
+        pytest.param(item("Kabul <b>blast", "unclosed"), id="unclosed-tag"),
+    ],
+)
+def test_a_malformed_entry_costs_no_other_entry(broken: str) -> None:
+    parsed = parse_body(rss_items(item("one", "one"), broken, item("three", "three")).encode())
+    assert FeedProblem.NOT_WELL_FORMED in parsed.problems
+    links = [entry.link for entry in parsed.entries]
+    assert len(links) == 3
+    assert (links[0], links[-1]) == ("http://a.test/one", "http://a.test/three")
+
+
+def test_the_charset_of_the_content_type_decodes_a_body_that_declares_none() -> None:
+    body = rss_items(item("طالبان", "t"), declaration='<?xml version="1.0"?>').encode("cp1256")
+    parsed = parse_body(body, "application/rss+xml; charset=windows-1256")
+    assert parsed.entries[0].title == "طالبان"
+    assert FeedProblem.ENCODING_SUSPECT not in parsed.problems
+
+
+def test_an_rss_author_element_gives_the_author() -> None:
+    author = "<author>jo@example.test (Jo Bloggs)</author></item>"
+    parsed = parse_body(rss_items(item("t", "a").replace("</item>", author)).encode())
+    assert parsed.entries[0].authors == ("Jo Bloggs",)
+
+
+def test_character_references_in_attributes_are_decoded() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>t</title>'
+        b'<id>1</id><link href="http://a.test/p?x=1&amp;y=2&#38;z=3"/></entry></feed>'
+    )
+    parsed = parse_body(body, "application/atom+xml")
+    assert parsed.entries[0].link == "http://a.test/p?x=1&y=2&z=3"
