@@ -15,6 +15,7 @@ import argparse
 import importlib.util
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -27,6 +28,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from xml.sax.saxutils import escape
 
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -38,7 +40,73 @@ from tests.support.feed_server import FeedServer, Route  # noqa: E402
 from tests.support.kafka_reader import read_all  # noqa: E402
 
 THEMES = ("doha_agreement", "prisoner_release", "taliban_attacks")
-PROVINCES = ("Kunduz", "Helmand", "Ghazni", "Kandahar", "Herat", "Balkh", "Nangarhar", "Farah")
+PROVINCES = (
+    "Kunduz", "Helmand", "Ghazni", "Kandahar", "Herat", "Balkh", "Nangarhar", "Farah", "Badakhshan",
+    "Baghlan", "Faryab", "Jawzjan", "Khost", "Logar", "Paktia", "Paktika", "Uruzgan", "Zabul",
+    "Wardak", "Laghman", "Kunar", "Takhar", "Sar-e Pol", "Badghis", "Ghor", "Nimroz", "Parwan",
+)  # fmt: skip
+ATTACKERS = ("Taliban fighters", "Taliban militants", "Taliban insurgents", "Taliban gunmen")
+ATTACKS = ("attacked", "stormed", "ambushed", "overran", "raided", "assaulted")
+TARGETS = (
+    "an army checkpoint", "a police post", "a district headquarters", "a military convoy",
+    "an outpost of the Afghan forces", "a government compound", "a border post", "a base",
+)  # fmt: skip
+AFTERMATH = (
+    "killing at least {n} soldiers", "leaving {n} police officers dead", "killing {n} members of "
+    "the security forces", "wounding {n} civilians", "killing {n} and wounding {m} others",
+)  # fmt: skip
+SOURCES = (
+    "officials said on {day}", "a provincial spokesman said", "the interior ministry said",
+    "local residents told reporters", "a security official said on condition of anonymity",
+)  # fmt: skip
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CONTEXT = (
+    "The attack came days after the United States and the Taliban signed a deal in Doha.",
+    "Violence has risen since the agreement was signed, officials say.",
+    "The group did not immediately comment.",
+    "Fighting in the province has displaced thousands of families this year.",
+    "Afghan forces launched a clearing operation in the area.",
+    "Reinforcements were sent from the provincial capital, the governor's office said.",
+    "It was the third such attack in the district this month.",
+    "The Taliban claimed responsibility in a statement.",
+)  # fmt: skip
+
+
+def item_texts(rng: random.Random) -> tuple[str, str]:
+    """A distinct attack report (title, summary) drawn from the templates above.
+
+    Every item matches ``taliban_attacks``, so every item is published: the worst case for the
+    pipeline, and the same records for the ceiling to push. The parts vary enough that items
+    are different stories, as on a real day of news, not copies of one.
+    """
+    place = rng.choice(PROVINCES)
+    attacker, attack, target = rng.choice(ATTACKERS), rng.choice(ATTACKS), rng.choice(TARGETS)
+    killed, wounded = rng.randint(2, 40), rng.randint(1, 60)
+    aftermath = rng.choice(AFTERMATH).format(n=killed, m=wounded)
+    title = f"{attacker} {attack} {target} in {place}, {aftermath}"
+    source = rng.choice(SOURCES).format(day=rng.choice(DAYS))
+    summary = (
+        f"{attacker} {attack} {target} in {place} province, {aftermath}, {source}. "
+        + " ".join(rng.sample(CONTEXT, 2))
+    )
+    return title, summary
+
+
+def feed_body(feed: int, items: int, published: datetime) -> bytes:
+    """An RSS document of ``items`` distinct attack reports, all published at ``published``."""
+    rng = random.Random(feed)  # noqa: S311 - reproducible test data, not a secret
+    date = format_datetime(published)
+    entries = []
+    for n in range(items):
+        title, summary = (escape(text) for text in item_texts(rng))
+        entries.append(
+            f"<item><title>{title}</title><link>http://bench{feed}.test/story/{n}</link>"
+            f"<description>{summary}</description><pubDate>{date}</pubDate></item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench {feed}'
+        f"</title><link>http://bench{feed}.test/</link>{''.join(entries)}</channel></rss>"
+    ).encode()
 
 
 def load_local_broker() -> ModuleType:
@@ -51,24 +119,6 @@ def load_local_broker() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def feed_body(feed: int, items: int, published: datetime) -> bytes:
-    """An RSS document of ``items`` distinct attack reports, all published at ``published``."""
-    date = format_datetime(published)
-    entries = "".join(
-        f"<item><title>Taliban fighters attack checkpoint {feed}-{n} in "
-        f"{PROVINCES[n % len(PROVINCES)]}</title>"
-        f"<link>http://bench{feed}.test/story/{n}</link>"
-        f"<description>Taliban fighters attacked an Afghan army checkpoint (report {feed}-{n}), "
-        f"killing at least {n % 20 + 2} soldiers, officials said on Monday.</description>"
-        f"<pubDate>{date}</pubDate></item>"
-        for n in range(items)
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench {feed}'
-        f"</title><link>http://bench{feed}.test/</link>{entries}</channel></rss>"
-    ).encode()
 
 
 def create_topics(bootstrap: str, prefix: str) -> None:

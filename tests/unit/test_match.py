@@ -137,6 +137,14 @@ def test_phrase_chains_for_inflected_inner_words() -> None:
     assert hits(theme_set, "межафганских встреч и переговоров") == []
 
 
+def test_a_chain_is_found_after_an_earlier_start_that_led_nowhere() -> None:
+    theme_set = rules({"name": "g", "terms": {"ru": ["межафганские переговоры"]}})
+    text = "межафганские встречи, затем межафганские переговоры и снова межафганские переговоры"
+    assert hits(theme_set, text) == ["межафганские переговоры"]
+    stems = rules({"name": "g", "terms": ["attack* on the taliban"]})
+    assert hits(stems, "attacks rose; then attacks on the Taliban") == ["attacks on the Taliban"]
+
+
 def test_required_group_threshold_and_exclusion() -> None:
     theme_set = rules(
         {"name": "a", "required": True, "terms": ["alpha"]},

@@ -584,20 +584,17 @@ class _Tokens:
 
 def _tokens(text: str, start: int, end: int) -> _Tokens:
     """The tokens of ``text[start:end]``, with offsets into ``text``."""
-    tokens = _Tokens([], [], [], [])
-    for match in _TOKEN.finditer(text, start, end):
-        kind = (match.lastindex or 1) - 1
-        first, last = match.span()
-        word = ""
-        if kind == _WORD:
-            word = text[first:last].lower().replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-        tokens.kinds.append(kind)
-        tokens.starts.append(first)
-        tokens.ends.append(last)
-        tokens.words.append(word)
-    return tokens
+    found = [(match.lastindex or 1, *match.span()) for match in _TOKEN.finditer(text, start, end)]
+    if not found:
+        return _Tokens([], [], [], [])
+    groups, starts, ends = (list(column) for column in zip(*found, strict=True))
+    kinds = [group - 1 for group in groups]
+    lowered = [
+        text[first:last].lower().replace("’", "'") if kind == _WORD else ""
+        for kind, first, last in zip(kinds, starts, ends, strict=True)
+    ]
+    words = [word[:-2] if word.endswith("'s") else word for word in lowered]
+    return _Tokens(kinds, starts, ends, words)
 
 
 def _head(word: str) -> str:

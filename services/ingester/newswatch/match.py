@@ -65,8 +65,8 @@ class _Engine:
 
     automaton: _Automaton
     terms: tuple[_TermRule, ...]
-    starting_with: dict[int, tuple[tuple[int, int, str, bool], ...]]
-    """Per segment: the terms that start with it (id, theme, language, more segments)."""
+    starting_with: dict[int, tuple[tuple[int, int, str, tuple[int, ...]], ...]]
+    """Per segment: the terms that start with it (id, theme, language, following segments)."""
     languages: frozenset[str]
 
 
@@ -157,9 +157,9 @@ def compile_themes(theme_set: ThemeSet) -> tuple[CompiledTheme, ...]:
     for key, values in keys.items():
         automaton.add_word(key, tuple(dict.fromkeys(values)))
     automaton.make_automaton()
-    starting_with: dict[int, list[tuple[int, int, str, bool]]] = {}
+    starting_with: dict[int, list[tuple[int, int, str, tuple[int, ...]]]] = {}
     for term_id, rule in enumerate(terms):
-        starter = (term_id, rule.theme, rule.language, len(rule.segments) > 1)
+        starter = (term_id, rule.theme, rule.language, rule.segments[1:])
         starting_with.setdefault(rule.segments[0], []).append(starter)
     engine = _Engine(
         automaton,
@@ -241,21 +241,23 @@ def _find(
         segment_hits: dict[int, list[tuple[int, int]]] = {}
         for end, entries in engine.automaton.iter(text):
             after = end + 1
+            if text[after] == " ":
+                stop, ending = after, ""
+            else:
+                stop = text.index(" ", after)
+                ending = text[after:stop]
             for segment, length, endings in entries:
-                if text[after] == " ":
-                    stop, ending = after, ""
-                else:
-                    stop = text.index(" ", after)
-                    ending = text[after:stop]
                 if endings is None or ending in endings:
                     segment_hits.setdefault(segment, []).append((after - length + 1, stop))
         for segment, spans in segment_hits.items():
             places: list[_Place] | None = None
-            for term_id, theme, language, chained in engine.starting_with.get(segment, ()):
+            for term_id, theme, language, following in engine.starting_with.get(segment, ()):
                 if active is not None and language not in active:
                     continue
-                if chained:
-                    chain = _chain(terms[term_id], spans, segment_hits)
+                if following:
+                    if not all(later in segment_hits for later in following):
+                        continue
+                    chain = _chain(following, spans, segment_hits)
                     term_places = [_place(text, field, *span) for span in chain]
                     if not term_places:
                         continue
@@ -273,15 +275,18 @@ def _place(text: str, field: int, start: int, stop: int) -> _Place:
 
 
 def _chain(
-    rule: _TermRule, places: list[tuple[int, int]], segment_hits: dict[int, list[tuple[int, int]]]
+    following: tuple[int, ...],
+    places: list[tuple[int, int]],
+    segment_hits: dict[int, list[tuple[int, int]]],
 ) -> list[tuple[int, int]]:
-    """Spans where all of a term's segments follow each other, word after word."""
+    """Spans where a term's first segment (at ``places``) is followed, word after word, by
+    the ``following`` segments."""
     spans = []
     for start, stop in places:
         end: int | None = stop
-        for segment in rule.segments[1:]:
-            following = dict(segment_hits.get(segment, ()))
-            end = following.get(end + 1) if end is not None else None
+        for segment in following:
+            ends_by_start = dict(segment_hits.get(segment, ()))
+            end = ends_by_start.get(end + 1) if end is not None else None
         if end is not None:
             spans.append((start, end))
     return spans

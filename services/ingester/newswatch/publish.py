@@ -11,6 +11,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 import structlog
@@ -18,6 +19,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from newswatch.acks import AckTracker
 from newswatch.checkpoints import FeedCheckpoint, encode, read_checkpoints
 from newswatch.envelope import (
     binary_headers,
@@ -64,6 +66,17 @@ log = structlog.get_logger("newswatch.publish")
 ACK_GRACE_SECONDS = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Send:
+    """One record handed to the producer: its topic, when, and its acknowledgement to come
+    (or why the producer refused it)."""
+
+    topic: str
+    started: float
+    acknowledged: "asyncio.Future[None] | None"
+    refused: PublishError | None
+
+
 class KafkaSink:
     """Publishes to Kafka; build it with ``KafkaSink.connect`` (blocking, run it in a thread)."""
 
@@ -87,7 +100,9 @@ class KafkaSink:
         # kafka-python 3.0 can leave a future unresolved past delivery_timeout_ms, for good,
         # when the broker goes away while a batch is being retried (seen in the fault tests):
         # past this deadline the record counts as failed and the producer is replaced.
-        self._ack_deadline_seconds = settings.kafka_delivery_timeout_seconds + ACK_GRACE_SECONDS
+        self._acks = AckTracker(
+            settings.kafka_delivery_timeout_seconds + ACK_GRACE_SECONDS, self._replace_producer
+        )
 
     @classmethod
     def connect(cls, settings: Settings, topics: TopicNames, metrics: Metrics) -> "KafkaSink":
@@ -100,7 +115,8 @@ class KafkaSink:
                 acks="all",
                 enable_idempotence=True,
                 max_in_flight_requests_per_connection=5,
-                linger_ms=5,
+                linger_ms=settings.kafka_linger_ms,
+                batch_size=settings.kafka_batch_size_bytes,
                 max_block_ms=10_000,
                 request_timeout_ms=int(settings.kafka_request_timeout_seconds * 1000),
                 delivery_timeout_ms=int(settings.kafka_delivery_timeout_seconds * 1000),
@@ -115,11 +131,8 @@ class KafkaSink:
         headers = binary_headers(item_attributes(item))
         key = item.id.encode("ascii")
         destinations = [self._topics.items, *(self._topics.theme(m.theme) for m in item.themes)]
-        results = await asyncio.gather(
-            *(self._send(topic, key, value, headers) for topic in destinations),
-            return_exceptions=True,
-        )
-        failures = [result for result in results if isinstance(result, BaseException)]
+        sends = [await self._submit(topic, key, value, headers) for topic in destinations]
+        failures = [error for send in sends if (error := await self._settle(send)) is not None]
         if failures:
             raise failures[0]
         if not item.published_at_estimated:
@@ -160,50 +173,56 @@ class KafkaSink:
         await asyncio.to_thread(self._producer.flush, self._flush_seconds)
         await asyncio.to_thread(self._producer.close, self._flush_seconds)
         await asyncio.to_thread(self._probe.close)
+        await self._acks.close()
 
     async def _send(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
     ) -> None:
+        error = await self._settle(await self._submit(topic, key, value, headers))
+        if error is not None:
+            raise error
+
+    async def _submit(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> _Send:
+        """Hand one record to the producer, once the bound on unacknowledged records allows.
+
+        The record's slot is freed as soon as its outcome is known, not when someone awaits it:
+        an item waiting for a slot for its second copy must not hold up its first.
+        """
         await self._slots.acquire()
         self._metrics.unacked_records.inc()
         started = time.monotonic()
         try:
-            await self._send_and_wait(topic, key, value, headers)
-        except PublishError:
-            self._metrics.events_published.labels(topic, "error").inc()
-            raise
-        else:
-            self._probe.contact()
-            self._metrics.events_published.labels(topic, "ok").inc()
-            self._metrics.publish_latency.observe(time.monotonic() - started)
-        finally:
-            self._metrics.unacked_records.dec()
-            self._slots.release()
-
-    async def _send_and_wait(
-        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        acknowledged: asyncio.Future[None] = loop.create_future()
-
-        def on_result(result: Any) -> None:
-            loop.call_soon_threadsafe(_resolve, acknowledged, _as_error(result))
-
-        try:
-            future = self._producer.send(topic, key=key, value=value, headers=headers)
+            sent = self._producer.send(topic, key=key, value=value, headers=headers)
         except KafkaError as error:
-            raise PublishError(f"send refused: {error}", topic=topic) from error
-        future.add_callback(on_result)
-        future.add_errback(on_result)
+            self._free_slot()
+            return _Send(topic, started, None, PublishError(f"send refused: {error}", topic=topic))
+        acknowledged = self._acks.track(sent)
+        acknowledged.add_done_callback(self._free_slot)
+        return _Send(topic, started, acknowledged, None)
+
+    def _free_slot(self, _settled: object = None) -> None:
+        self._metrics.unacked_records.dec()
+        self._slots.release()
+
+    async def _settle(self, send: _Send) -> PublishError | None:
+        """Wait for one submitted record's outcome, and count it."""
+        error = send.refused
         try:
-            await asyncio.wait_for(acknowledged, self._ack_deadline_seconds)
-        except KafkaError as error:
-            raise PublishError(f"not acknowledged: {error}", topic=topic) from error
-        except TimeoutError as error:
-            self._replace_producer()
-            raise PublishError(
-                f"no acknowledgement within {self._ack_deadline_seconds:g} s", topic=topic
-            ) from error
+            if send.acknowledged is not None:
+                await send.acknowledged
+        except KafkaError as failure:
+            error = PublishError(f"not acknowledged: {failure}", topic=send.topic)
+        except TimeoutError as failure:
+            error = PublishError(str(failure), topic=send.topic)
+        if error is not None:
+            self._metrics.events_published.labels(send.topic, "error").inc()
+            return error
+        self._probe.contact()
+        self._metrics.events_published.labels(send.topic, "ok").inc()
+        self._metrics.publish_latency.observe(time.monotonic() - send.started)
+        return None
 
     def _replace_producer(self) -> None:
         """Swap in a new producer (once at a time); the stuck one is closed in the background."""
@@ -221,20 +240,6 @@ class KafkaSink:
         log.warning("replaced a producer that stopped acknowledging; its records will be re-sent")
         self._metrics.producer_replacements.inc()
         await asyncio.to_thread(stuck.close, 1)
-
-
-def _as_error(result: Any) -> BaseException | None:
-    """kafka-python hands the callback record metadata and the errback an exception."""
-    return result if isinstance(result, BaseException) else None
-
-
-def _resolve(future: "asyncio.Future[None]", error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
 
 
 class StdoutSink:

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     kafka_delivery_timeout_seconds: float = Field(
         120.0, gt=0, description="How long the producer retries a record before giving up on it."
     )
+    kafka_linger_ms: int = Field(
+        20, ge=0, le=1000, description="How long the producer waits to fill a batch."
+    )
+    kafka_batch_size_bytes: int = Field(
+        512 * 1024, ge=1024, description="Largest batch the producer sends to one partition."
+    )
     shutdown_flush_seconds: float = Field(30.0, gt=0)
 
     metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
