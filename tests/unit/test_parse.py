@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from newswatch.errors import ParseError
+from newswatch.normalise import plain_text
 from newswatch.parse import (
     MAX_PERSON_FIELD_BYTES,
     FeedProblem,
@@ -163,3 +164,21 @@ def test_character_references_in_attributes_are_decoded() -> None:
     )
     parsed = parse_body(body, "application/atom+xml")
     assert parsed.entries[0].link == "http://a.test/p?x=1&y=2&z=3"
+
+
+def test_markup_in_summaries_leaves_only_text_once_normalised() -> None:
+    """feedparser's own sanitiser is off: what it would strip must not reach an item's text."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Kunduz &lt;b&gt;attack&lt;/b&gt;</title><link>/news/kunduz</link>"
+        b"<description><![CDATA[<p onclick=\"steal()\">Taliban attacked <a href='/x'>a post</a>"
+        b"</p><script>document.write('injected')</script><style>p{color:red}</style>"
+        b"<iframe src='http://evil.test/'></iframe>in Kunduz.]]></description></item>"
+        b"</channel></rss>"
+    )
+    entry = parse_feed(
+        body, feed_url="http://feeds.test/rss", content_type="", base_url="http://feeds.test/rss"
+    ).entries[0]
+    assert entry.link == "http://feeds.test/news/kunduz"
+    assert plain_text(entry.title, 100) == "Kunduz attack"
+    assert plain_text(entry.summary, 500) == "Taliban attacked a post in Kunduz."

@@ -47,6 +47,10 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 path characters; the rest is percent-encoded
 _WHITESPACE = re.compile(r"\s+")
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+_CONTROL_TO_SPACE = dict.fromkeys(
+    (code for code in range(0xA0) if unicodedata.category(chr(code)) == "Cc"), " "
+)
+"""Every control character (Unicode category Cc, all below U+00A0) to a space."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +102,15 @@ def plain_text(markup: str, max_chars: int) -> str:
     Control characters go; format characters such as the zero-width non-joiner, which Persian
     and Pashto spelling needs, stay.
     """
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    text = html.unescape("".join(extractor.parts))
-    text = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
-    text = _WHITESPACE.sub(" ", text).strip()
+    if "<" in markup:
+        extractor = _TextExtractor()
+        extractor.feed(markup)
+        extractor.close()
+        markup = "".join(extractor.parts)
+    elif "&" in markup:
+        markup = html.unescape(markup)  # what the parser does to text without tags
+    text = html.unescape(markup) if "&" in markup else markup
+    text = _WHITESPACE.sub(" ", text.translate(_CONTROL_TO_SPACE)).strip()
     return text[:max_chars].rstrip()
 
 
@@ -195,7 +202,7 @@ def normalise_entry(
         raise EntryRejectedError(RejectionReason.NO_TEXT, "entry has neither title nor summary")
     published_at, estimated = publication_time(entry.published, fetched_at)
     return NewsItem(
-        id=entry_id(entry, feed),
+        id=stable_id("url", url),  # what ``entry_id`` gives an entry with a valid link
         url=url,
         title=title,
         summary=summary,
