@@ -23,9 +23,9 @@ of ``--rounds`` runs (the median beside it), in items per second and microsecond
 - publishing (unless ``--no-publish``): the matched items' records (key, JSON value,
   CloudEvents headers) sent with kafka-python to a real broker started here
   (deploy/kafka/local_broker.py; it runs on the other cores, this process on one), acks=all,
-  idempotent: one ``send().get()`` per record against sends with ``linger_ms=5`` (the
-  ingester's setting) and one ``flush()``. The publishing figures count records, and show the
-  client's CPU per record beside the wall-clock rate.
+  idempotent: one ``send().get()`` per record against sends with the ingester's default
+  ``kafka_linger_ms`` and ``kafka_batch_size_bytes`` and one ``flush()``. The publishing
+  figures count records, and show the client's CPU per record beside the wall-clock rate.
 """
 
 import argparse
@@ -59,6 +59,7 @@ from newswatch.extract import compile_gazetteer, extract
 from newswatch.match import compile_themes, match
 from newswatch.normalise import FeedContext, entry_id, normalise_entry
 from newswatch.parse import ParsedFeed, parse_feed
+from newswatch.settings import Settings
 from newswatch.textnorm import normalise
 from newswatch.themes import load_themes
 from newswatch_schemas import NewsItem
@@ -228,7 +229,14 @@ Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
 def time_producer(
-    bootstrap: str, topic: str, batch: list[Record], rounds: int, *, linger_ms: int, naive: bool
+    bootstrap: str,
+    topic: str,
+    batch: list[Record],
+    rounds: int,
+    *,
+    linger_ms: int,
+    batch_bytes: int,
+    naive: bool,
 ) -> Row:
     """One producer (acks=all, idempotent) sending ``batch``: awaiting each record's
     acknowledgement when ``naive``, else leaving them to batch and flushing once at the end."""
@@ -240,6 +248,7 @@ def time_producer(
         enable_idempotence=True,
         max_in_flight_requests_per_connection=5,
         linger_ms=linger_ms,
+        batch_size=batch_bytes,
     )
     producer.send(topic, key=b"warm-up", value=b"{}").get(timeout=30)
     cpu_seconds: list[float] = []
@@ -261,7 +270,9 @@ def time_producer(
     finally:
         producer.close()
     contender = (
-        "send().get() per record (naive)" if naive else f"send(), linger_ms={linger_ms}, flush()"
+        "send().get() per record (naive)"
+        if naive
+        else f"send(), linger {linger_ms} ms, {batch_bytes // 1024} KiB batches, flush()"
     )
     cpu = min(cpu_seconds) / len(batch) * 1e6
     note = f"{acknowledged} acknowledged; {cpu:.0f} µs CPU per record (all threads)"
@@ -292,9 +303,20 @@ def publishing_rows(items: list[NewsItem], records: int, rounds: int, core: int)
             admin.create_topics([NewTopic(topic, 3, 1)])
         finally:
             admin.close()
+        defaults = Settings.model_fields
         return [
-            time_producer(bootstrap, topic, batch, rounds, linger_ms=0, naive=True),
-            time_producer(bootstrap, topic, batch, rounds, linger_ms=5, naive=False),
+            time_producer(
+                bootstrap, topic, batch, rounds, linger_ms=0, batch_bytes=16384, naive=True
+            ),
+            time_producer(
+                bootstrap,
+                topic,
+                batch,
+                rounds,
+                linger_ms=defaults["kafka_linger_ms"].default,
+                batch_bytes=defaults["kafka_batch_size_bytes"].default,
+                naive=False,
+            ),
         ]
     finally:
         broker.stop()
