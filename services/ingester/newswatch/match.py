@@ -235,20 +235,9 @@ def _find(
     """Every place of every active term, per term id, and the terms found per theme."""
     found: dict[int, list[_Place]] = {}
     by_theme: dict[int, set[int]] = {}
-    terms = engine.terms
     for field, normal in enumerate(texts):
         text = normal.text
-        segment_hits: dict[int, list[tuple[int, int]]] = {}
-        for end, entries in engine.automaton.iter(text):
-            after = end + 1
-            if text[after] == " ":
-                stop, ending = after, ""
-            else:
-                stop = text.index(" ", after)
-                ending = text[after:stop]
-            for segment, length, endings in entries:
-                if endings is None or ending in endings:
-                    segment_hits.setdefault(segment, []).append((after - length + 1, stop))
+        segment_hits = _segment_hits(engine, text)
         for segment, spans in segment_hits.items():
             places: list[_Place] | None = None
             for term_id, theme, language, following in engine.starting_with.get(segment, ()):
@@ -268,6 +257,22 @@ def _find(
                 found[term_id] = term_places if earlier is None else earlier + term_places
                 by_theme.setdefault(theme, set()).add(term_id)
     return _Found(found, by_theme)
+
+
+def _segment_hits(engine: _Engine, text: str) -> dict[int, list[tuple[int, int]]]:
+    """The spans where each segment occurs in ``text``, with an ending its language allows."""
+    segment_hits: dict[int, list[tuple[int, int]]] = {}
+    for end, entries in engine.automaton.iter(text):
+        after = end + 1
+        if text[after] == " ":
+            stop, ending = after, ""
+        else:
+            stop = text.index(" ", after)
+            ending = text[after:stop]
+        for segment, length, endings in entries:
+            if endings is None or ending in endings:
+                segment_hits.setdefault(segment, []).append((after - length + 1, stop))
+    return segment_hits
 
 
 def _place(text: str, field: int, start: int, stop: int) -> _Place:

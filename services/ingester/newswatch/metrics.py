@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from newswatch.errors import FetchFailure
+from newswatch.feed_metrics import FeedMetrics
 from newswatch.parse import FeedProblem
 from newswatch_schemas import RejectionReason
 
@@ -38,87 +39,11 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
+        self.feeds = FeedMetrics(NAMESPACE, FETCH_OUTCOMES, FEED_PROBLEMS)
+        registry.register(self.feeds)
         self.feeds_assigned = Gauge(
             "feeds_assigned",
             "Feeds this replica polls now (its share of the fleet's feeds).",
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_fetches = Counter(
-            "feed_fetches_total",
-            "Feed polls, by outcome.",
-            ["feed", "outcome"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_fetch_duration = Histogram(
-            "feed_fetch_duration_seconds",
-            "Time to fetch one feed, body included.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-        )
-        self.feed_last_success = Gauge(
-            "feed_last_success_timestamp_seconds",
-            "When the feed was last fetched and parsed.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_up = Gauge(
-            "feed_up",
-            "1 when the feed's last poll succeeded, else 0.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_consecutive_failures = Gauge(
-            "feed_consecutive_failures",
-            "Failed polls in a row (0 after a success).",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_http_status = Gauge(
-            "feed_http_status",
-            "HTTP status of the feed's last answer (0: no answer).",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_poll_interval = Gauge(
-            "feed_poll_interval_seconds",
-            "Current interval between polls of the feed.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_next_poll = Gauge(
-            "feed_next_poll_timestamp_seconds",
-            "When the feed is next due.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_bytes = Counter(
-            "feed_bytes_total",
-            "Bytes received from the feed on the wire.",
-            ["feed"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.feed_problems = Counter(
-            "feed_problems_total",
-            "Problems that did not stop a poll, by kind.",
-            ["feed", "problem"],
-            namespace=NAMESPACE,
-            registry=registry,
-        )
-        self.items_fetched = Counter(
-            "items_fetched_total",
-            "Entries read from feeds.",
-            ["feed"],
             namespace=NAMESPACE,
             registry=registry,
         )
@@ -194,17 +119,11 @@ class Metrics:
     def preinitialise(
         self, feeds: Iterable[str], themes: Iterable[str], topics: Iterable[str]
     ) -> None:
-        """Create every label combination at zero, so rates and alerts see them from the start."""
-        feed_names = list(feeds)
-        self.feeds_configured.set(len(feed_names))
-        for feed in feed_names:
-            self.items_fetched.labels(feed)
-            self.feed_bytes.labels(feed)
-            for problem in FEED_PROBLEMS:
-                self.feed_problems.labels(feed, problem)
-            self.feed_fetch_duration.labels(feed)
-            for outcome in FETCH_OUTCOMES:
-                self.feed_fetches.labels(feed, outcome)
+        """Create every label combination at zero, so rates and alerts see them from the start.
+
+        A feed's own series start when it is polled here (``FeedMetrics.add``).
+        """
+        self.feeds_configured.set(len(list(feeds)))
         for theme in themes:
             self.items_matched.labels(theme)
             self.stories.labels(theme)

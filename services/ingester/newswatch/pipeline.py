@@ -57,6 +57,7 @@ class PollReport:
     published: int = 0
     rejected: int = 0
     failed: int = 0
+    fetch_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class Ingester:
             self._new_state(feed)
 
     def _new_state(self, feed: FeedConfig) -> FeedState:
+        self._metrics.feeds.add(feed.name)
         state = FeedState(
             name=feed.name,
             configured_url=feed.url,
@@ -163,6 +165,10 @@ class Ingester:
         wanted = {feed.url: feed for feed in feeds}
         leaving = [url for url, feed in self._feeds.items() if wanted.get(url) != feed]
         await asyncio.gather(*(self._stop(url) for url in leaving if url in self._running))
+        for url in leaving:
+            name = self._feeds[url].name
+            del self.states[name]
+            self._metrics.feeds.remove(name)
         arriving = [feed for url, feed in wanted.items() if self._feeds.get(url) != feed]
         self._feeds = wanted
         for feed in arriving:
@@ -197,12 +203,14 @@ class Ingester:
             try:
                 await self.poll(feed)
             except Exception:  # one feed's unforeseen fault must not stop the others
-                self._metrics.feed_fetches.labels(feed.name, "internal_error").inc()
+                self._metrics.feeds.count_fetch(feed.name, "internal_error")
                 log.exception("poll crashed; the feed stays scheduled", feed=feed.name)
             elapsed = time.monotonic() - started
             delay = max(0.0, with_jitter(state.interval_seconds) - elapsed)
             state.next_poll = datetime.now(UTC) + timedelta(seconds=delay)
-            self._metrics.feed_next_poll.labels(feed.name).set(state.next_poll.timestamp())
+            self._metrics.feeds.set_gauge(
+                feed.name, "feed_next_poll_timestamp_seconds", state.next_poll.timestamp()
+            )
 
     async def _wait_for_sink(self, stop: asyncio.Event) -> bool:
         """Hold polling while the sink cannot take items (nothing is fetched to be dropped).
@@ -283,13 +291,11 @@ class Ingester:
                 state.last_status = error.status
                 raise
             finally:
-                self._metrics.feed_fetch_duration.labels(state.name).observe(
-                    time.monotonic() - started
-                )
+                report.fetch_seconds = time.monotonic() - started
         report.status = "not_modified" if result.not_modified else "ok"
         state.last_status = result.status
         state.last_bytes = result.wire_bytes
-        self._metrics.feed_bytes.labels(state.name).inc(result.wire_bytes)
+        self._metrics.feeds.count_received(state.name, wire_bytes=result.wire_bytes)
         if result.permanent_url and result.permanent_url != state.url:
             log.info(
                 "feed moved permanently; polling its new address", new_url=result.permanent_url
@@ -322,7 +328,7 @@ class Ingester:
         return parsed
 
     def _count_problem(self, state: FeedState, problem: FeedProblem, detail: str = "") -> None:
-        self._metrics.feed_problems.labels(state.name, problem.value).inc()
+        self._metrics.feeds.count_problem(state.name, problem.value)
         log.warning("feed problem", problem=problem.value, detail=detail)
 
     def _record_success(self, state: FeedState, result: FetchResult) -> None:
@@ -343,14 +349,16 @@ class Ingester:
         )
 
     def _export_health(self, state: FeedState, report: PollReport) -> None:
-        name = state.name
-        self._metrics.feed_fetches.labels(name, report.status).inc()
-        self._metrics.feed_up.labels(name).set(1 if state.consecutive_failures == 0 else 0)
-        self._metrics.feed_consecutive_failures.labels(name).set(state.consecutive_failures)
-        self._metrics.feed_http_status.labels(name).set(state.last_status or 0)
-        self._metrics.feed_poll_interval.labels(name).set(state.interval_seconds)
+        name, series = state.name, self._metrics.feeds
+        series.count_fetch(name, report.status, duration=report.fetch_seconds)
+        series.set_gauge(name, "feed_up", 1 if state.consecutive_failures == 0 else 0)
+        series.set_gauge(name, "feed_consecutive_failures", state.consecutive_failures)
+        series.set_gauge(name, "feed_http_status", state.last_status or 0)
+        series.set_gauge(name, "feed_poll_interval_seconds", state.interval_seconds)
         if state.consecutive_failures == 0 and state.last_success is not None:
-            self._metrics.feed_last_success.labels(name).set(state.last_success.timestamp())
+            series.set_gauge(
+                name, "feed_last_success_timestamp_seconds", state.last_success.timestamp()
+            )
 
     async def _publish_entries(
         self, state: FeedState, result: FetchResult, parsed: ParsedFeed, report: PollReport
@@ -364,7 +372,7 @@ class Ingester:
         )
         fetched_at = datetime.now(UTC)
         report.entries = len(parsed.entries)
-        self._metrics.items_fetched.labels(state.name).inc(len(parsed.entries))
+        self._metrics.feeds.count_received(state.name, entries=len(parsed.entries))
         pending: list[asyncio.Task[bool]] = []
         batch_ids: set[str] = set()
         document_ids = [entry_id(entry, context) for entry in parsed.entries]
@@ -428,7 +436,7 @@ class Ingester:
             rejected = _rejected_record(entry, identity, context, fetched_at, rejection)
             return await self._deliver(identity, self._sink.publish_rejected(rejected), report)
         if item.published_at_estimated:
-            self._metrics.feed_problems.labels(context.name, FeedProblem.DATE_ESTIMATED.value).inc()
+            self._metrics.feeds.count_problem(context.name, FeedProblem.DATE_ESTIMATED.value)
             log.info(
                 "publication date missing or implausible; using the fetch time",
                 raw_date=entry.published_raw[:100],
