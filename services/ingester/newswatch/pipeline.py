@@ -1,4 +1,4 @@
-"""The ingester's loop: for each feed, fetch → parse → normalise → match → publish.
+"""The ingester's loop: for each feed, fetch → parse, then each new entry (``entries``).
 
 A feed's conditional-GET validators advance only after every item of that poll was
 acknowledged, and an item is remembered as published only once acknowledged, so a failed
@@ -9,7 +9,6 @@ schedule (see ``scheduling``); fetches are bounded globally and per host.
 import asyncio
 import functools
 import time
-from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,45 +18,29 @@ from urllib.parse import urlsplit
 import structlog
 
 from newswatch.checkpoints import FeedCheckpoint
-from newswatch.errors import EntryRejectedError, FeedError, FetchError, ParseError, PublishError
-from newswatch.extract import Gazetteer, extract
+from newswatch.entries import EntryProcessor, PollReport
+from newswatch.errors import FeedError, FetchError, ParseError, PublishError
+from newswatch.extract import Gazetteer
 from newswatch.feed_health import FeedState
 from newswatch.feeds import FeedConfig
 from newswatch.fetch import Fetcher, FetchResult, Validators
-from newswatch.match import CompiledTheme, match
+from newswatch.match import CompiledTheme
 from newswatch.metrics import Metrics
-from newswatch.normalise import FeedContext, TextLimits, entry_id, normalise_entry, plain_text
-from newswatch.parse import FeedProblem, ParsedFeed, RawEntry, parse_feed
+from newswatch.normalise import FeedContext, TextLimits, entry_id
+from newswatch.parse import FeedProblem, ParsedFeed, parse_feed
 from newswatch.publish import Sink
 from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
 from newswatch.seen import SeenIds
-from newswatch.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
-from newswatch.textnorm import normalise
-from newswatch_schemas import RejectedEntry
+from newswatch.stories import BurstDetector, StoryIndex
 
 log = structlog.get_logger("newswatch.pipeline")
 
-ENTRY_EXCERPT_CHARS = 300
 FIRST_POLL_SPREAD_SECONDS = 5.0
 SINK_RETRY_SECONDS = 1.0
 _PARSING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-parse")
 """One thread parses every feed: feedparser holds the GIL, so more threads would not parse
 faster, only take the interpreter from the event loop more often (each time the loop makes a
 system call, a busy thread may keep the GIL for a whole switch interval)."""
-
-
-@dataclass(slots=True)
-class PollReport:
-    """What one poll of one feed did; logged as one line."""
-
-    status: str = ""
-    entries: int = 0
-    new: int = 0
-    matched: int = 0
-    published: int = 0
-    rejected: int = 0
-    failed: int = 0
-    fetch_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +74,21 @@ class Ingester:
         self._feeds = {feed.url: feed for feed in feeds}
         self._running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._accepting = False
-        self._themes = themes
         self._fetcher = fetcher
         self._sink = sink
         self._metrics = metrics
         self._seen = seen
         self._limits = limits
-        self._stories = stories if stories is not None else StoryIndex()
-        self._bursts = bursts if bursts is not None else BurstDetector()
-        self._gazetteer = gazetteer
+        self._entries = EntryProcessor(
+            themes=themes,
+            sink=sink,
+            metrics=metrics,
+            seen=seen,
+            text_limits=limits.text,
+            stories=stories if stories is not None else StoryIndex(),
+            bursts=bursts if bursts is not None else BurstDetector(),
+            gazetteer=gazetteer,
+        )
         self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self.states: dict[str, FeedState] = {}
@@ -384,7 +373,7 @@ class Ingester:
             report.new += 1
             pending.append(
                 asyncio.create_task(
-                    self._handle_entry(entry, identity, context, fetched_at, report)
+                    self._entries.handle(entry, identity, context, fetched_at, report)
                 )
             )
         results = await asyncio.gather(*pending)
@@ -412,126 +401,9 @@ class Ingester:
             return
         state.checkpoint_saved = True
 
-    async def _handle_entry(
-        self,
-        entry: RawEntry,
-        identity: str,
-        context: FeedContext,
-        fetched_at: datetime,
-        report: PollReport,
-    ) -> bool:
-        """Normalise, match and publish one new entry; False when the sink did not confirm it."""
-        structlog.contextvars.bind_contextvars(item_id=identity)
-        try:
-            item = normalise_entry(entry, context, fetched_at, self._limits.text)
-        except EntryRejectedError as rejection:
-            report.rejected += 1
-            self._metrics.items_dropped.labels(rejection.reason.value).inc()
-            log.warning(
-                "entry rejected",
-                reason=rejection.reason.value,
-                detail=rejection.detail,
-                entry_index=entry.index,
-            )
-            rejected = _rejected_record(entry, identity, context, fetched_at, rejection)
-            return await self._deliver(identity, self._sink.publish_rejected(rejected), report)
-        if item.published_at_estimated:
-            self._metrics.feeds.count_problem(context.name, FeedProblem.DATE_ESTIMATED.value)
-            log.info(
-                "publication date missing or implausible; using the fetch time",
-                raw_date=entry.published_raw[:100],
-            )
-        title, summary = normalise(item.title), normalise(item.summary)
-        themes = match(self._themes, title, summary)
-        if not themes:
-            self._metrics.items_dropped.labels("no_theme").inc()
-            self._seen.add(identity)
-            return True
-        report.matched += 1
-        theme_names = [theme.theme for theme in themes]
-        for theme in theme_names:
-            self._metrics.items_matched.labels(theme).inc()
-        story = self._stories.assign(
-            item.id, story_text(item.title, item.summary), item.published_at, context.url
-        )
-        update: dict[str, object] = {"themes": themes, "story_id": story.story_id}
-        if self._gazetteer is not None:
-            facts = extract(self._gazetteer, title, summary)
-            update |= {
-                "figures": list(facts.figures),
-                "actors": list(facts.actors),
-                "places": list(facts.places),
-            }
-        matched = item.model_copy(update=update)
-        delivered = await self._deliver(identity, self._sink.publish_item(matched), report)
-        if delivered:
-            report.published += 1
-            await self._follow_story(story, theme_names)
-        return delivered
-
-    async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
-        """Count the story and its sources; publish a burst when this item completes one."""
-        for theme in themes:
-            if story.is_new_story:
-                self._metrics.stories.labels(theme).inc()
-            if story.new_source:
-                self._metrics.story_sources.labels(theme).inc()
-        burst = self._bursts.observe(story, themes, datetime.now(UTC))
-        if burst is None:
-            return
-        try:
-            await self._sink.publish_burst(burst)
-        except PublishError as error:
-            log.error("story burst not published", story_id=burst.story_id, error=str(error))
-            return
-        log.info(
-            "story burst", story_id=burst.story_id, sources=burst.source_count, themes=burst.themes
-        )
-        for theme in burst.themes:
-            self._metrics.story_bursts.labels(theme).inc()
-
-    async def _deliver(
-        self, identity: str, publishing: Awaitable[None], report: PollReport
-    ) -> bool:
-        """Await one publication; remember the id only once it is acknowledged."""
-        try:
-            await publishing
-        except PublishError as error:
-            report.failed += 1
-            log.error(
-                "publish failed; will retry at the next poll", error=str(error), item_id=identity
-            )
-            return False
-        self._seen.add(identity)
-        return True
-
     def health(self) -> list[dict[str, Any]]:
         """Every feed's health, for ``/feeds`` and ``newswatch feeds``."""
         return [state.snapshot() for state in self.states.values()]
-
-
-def _rejected_record(
-    entry: RawEntry,
-    identity: str,
-    context: FeedContext,
-    fetched_at: datetime,
-    rejection: EntryRejectedError,
-) -> RejectedEntry:
-    excerpt = {
-        "id": entry.guid,
-        "link": entry.link,
-        "title": plain_text(entry.title, ENTRY_EXCERPT_CHARS),
-    }
-    return RejectedEntry(
-        id=identity,
-        feed_url=context.url,
-        feed_name=context.name,
-        reason=rejection.reason,
-        detail=rejection.detail,
-        entry_index=entry.index,
-        entry={key: value[:ENTRY_EXCERPT_CHARS] for key, value in excerpt.items()},
-        fetched_at=fetched_at,
-    )
 
 
 async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:

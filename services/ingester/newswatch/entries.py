@@ -1,0 +1,181 @@
+"""One new feed entry through the stages after parsing: normalise, match, extract, story,
+publish. An entry counts as done (its id is remembered) only once the sink confirmed it."""
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+
+from newswatch.errors import EntryRejectedError, PublishError
+from newswatch.extract import Gazetteer, extract
+from newswatch.match import CompiledTheme, match
+from newswatch.metrics import Metrics
+from newswatch.normalise import FeedContext, TextLimits, normalise_entry, plain_text
+from newswatch.parse import FeedProblem, RawEntry
+from newswatch.publish import Sink
+from newswatch.seen import SeenIds
+from newswatch.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
+from newswatch.textnorm import normalise
+from newswatch_schemas import RejectedEntry
+
+log = structlog.get_logger("newswatch.entries")
+
+ENTRY_EXCERPT_CHARS = 300
+
+
+@dataclass(slots=True)
+class PollReport:
+    """What one poll of one feed did; logged as one line."""
+
+    status: str = ""
+    entries: int = 0
+    new: int = 0
+    matched: int = 0
+    published: int = 0
+    rejected: int = 0
+    failed: int = 0
+    fetch_seconds: float | None = None
+
+
+class EntryProcessor:
+    """Takes each new entry of a poll from raw record to acknowledged item (or rejection)."""
+
+    def __init__(
+        self,
+        *,
+        themes: tuple[CompiledTheme, ...],
+        sink: Sink,
+        metrics: Metrics,
+        seen: SeenIds,
+        text_limits: TextLimits,
+        stories: StoryIndex,
+        bursts: BurstDetector,
+        gazetteer: Gazetteer | None,
+    ) -> None:
+        self._themes = themes
+        self._sink = sink
+        self._metrics = metrics
+        self._seen = seen
+        self._text_limits = text_limits
+        self._stories = stories
+        self._bursts = bursts
+        self._gazetteer = gazetteer
+
+    async def handle(
+        self,
+        entry: RawEntry,
+        identity: str,
+        context: FeedContext,
+        fetched_at: datetime,
+        report: PollReport,
+    ) -> bool:
+        """Normalise, match and publish one new entry; False when the sink did not confirm it."""
+        structlog.contextvars.bind_contextvars(item_id=identity)
+        try:
+            item = normalise_entry(entry, context, fetched_at, self._text_limits)
+        except EntryRejectedError as rejection:
+            report.rejected += 1
+            self._metrics.items_dropped.labels(rejection.reason.value).inc()
+            log.warning(
+                "entry rejected",
+                reason=rejection.reason.value,
+                detail=rejection.detail,
+                entry_index=entry.index,
+            )
+            rejected = rejected_record(entry, identity, context, fetched_at, rejection)
+            return await self._deliver(identity, self._sink.publish_rejected(rejected), report)
+        if item.published_at_estimated:
+            self._metrics.feeds.count_problem(context.name, FeedProblem.DATE_ESTIMATED.value)
+            log.info(
+                "publication date missing or implausible; using the fetch time",
+                raw_date=entry.published_raw[:100],
+            )
+        title, summary = normalise(item.title), normalise(item.summary)
+        themes = match(self._themes, title, summary)
+        if not themes:
+            self._metrics.items_dropped.labels("no_theme").inc()
+            self._seen.add(identity)
+            return True
+        report.matched += 1
+        theme_names = [theme.theme for theme in themes]
+        for theme in theme_names:
+            self._metrics.items_matched.labels(theme).inc()
+        story = self._stories.assign(
+            item.id, story_text(item.title, item.summary), item.published_at, context.url
+        )
+        update: dict[str, object] = {"themes": themes, "story_id": story.story_id}
+        if self._gazetteer is not None:
+            facts = extract(self._gazetteer, title, summary)
+            update |= {
+                "figures": list(facts.figures),
+                "actors": list(facts.actors),
+                "places": list(facts.places),
+            }
+        matched = item.model_copy(update=update)
+        delivered = await self._deliver(identity, self._sink.publish_item(matched), report)
+        if delivered:
+            report.published += 1
+            await self._follow_story(story, theme_names)
+        return delivered
+
+    async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
+        """Count the story and its sources; publish a burst when this item completes one."""
+        for theme in themes:
+            if story.is_new_story:
+                self._metrics.stories.labels(theme).inc()
+            if story.new_source:
+                self._metrics.story_sources.labels(theme).inc()
+        burst = self._bursts.observe(story, themes, datetime.now(UTC))
+        if burst is None:
+            return
+        try:
+            await self._sink.publish_burst(burst)
+        except PublishError as error:
+            log.error("story burst not published", story_id=burst.story_id, error=str(error))
+            return
+        log.info(
+            "story burst", story_id=burst.story_id, sources=burst.source_count, themes=burst.themes
+        )
+        for theme in burst.themes:
+            self._metrics.story_bursts.labels(theme).inc()
+
+    async def _deliver(
+        self, identity: str, publishing: Awaitable[None], report: PollReport
+    ) -> bool:
+        """Await one publication; remember the id only once it is acknowledged."""
+        try:
+            await publishing
+        except PublishError as error:
+            report.failed += 1
+            log.error(
+                "publish failed; will retry at the next poll", error=str(error), item_id=identity
+            )
+            return False
+        self._seen.add(identity)
+        return True
+
+
+def rejected_record(
+    entry: RawEntry,
+    identity: str,
+    context: FeedContext,
+    fetched_at: datetime,
+    rejection: EntryRejectedError,
+) -> RejectedEntry:
+    """The dead-letter record of an entry that could not be normalised, with an excerpt."""
+    excerpt = {
+        "id": entry.guid,
+        "link": entry.link,
+        "title": plain_text(entry.title, ENTRY_EXCERPT_CHARS),
+    }
+    return RejectedEntry(
+        id=identity,
+        feed_url=context.url,
+        feed_name=context.name,
+        reason=rejection.reason,
+        detail=rejection.detail,
+        entry_index=entry.index,
+        entry={key: value[:ENTRY_EXCERPT_CHARS] for key, value in excerpt.items()},
+        fetched_at=fetched_at,
+    )
