@@ -5,10 +5,53 @@ every line logged while handling them.
 """
 
 import logging
+import re
 import sys
+import time
+from collections.abc import Callable
 from typing import Literal
 
 import structlog
+
+REPEAT_WINDOW_SECONDS = 60.0
+_VARYING = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?")
+
+
+class RepeatFilter(logging.Filter):
+    """Lets one of a run of like lines through per window, and says how many it held back.
+
+    kafka-python logs every failed reconnect and metadata retry, several lines a second while a
+    broker is away; the ingester's own lines already say that Kafka is unreachable. Lines are
+    alike when they differ only in numbers and addresses.
+    """
+
+    def __init__(
+        self,
+        prefix: str,
+        window_seconds: float = REPEAT_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._window = window_seconds
+        self._clock = clock
+        self._last: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a line like one let through less than a window ago."""
+        if not record.name.startswith(self._prefix):
+            return True
+        key = (record.name, record.levelno, _VARYING.sub("#", record.getMessage()))
+        now = self._clock()
+        shown_at, held_back = self._last.get(key, (float("-inf"), 0))
+        if now - shown_at < self._window:
+            self._last[key] = (shown_at, held_back + 1)
+            return False
+        self._last[key] = (now, 0)
+        if held_back:
+            record.msg = f"{record.getMessage()} ({held_back} like lines held back)"
+            record.args = None
+        return True
 
 
 def configure_logging(log_format: Literal["auto", "json", "console"], level: str) -> None:
@@ -37,6 +80,7 @@ def configure_logging(log_format: Literal["auto", "json", "console"], level: str
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatFilter("kafka"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

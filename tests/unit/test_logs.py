@@ -1,0 +1,71 @@
+"""kafka-python's repeated lines are held back; everything else passes."""
+
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from newswatch.logs import RepeatFilter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def handler(clock: Clock) -> Collect:
+    collect = Collect()
+    collect.addFilter(RepeatFilter("kafka", window_seconds=60, clock=clock))
+    return collect
+
+
+@pytest.fixture
+def logger(handler: Collect) -> Callable[[str], logging.Logger]:
+    def named(name: str) -> logging.Logger:
+        standalone = logging.Logger(name)
+        standalone.addHandler(handler)
+        return standalone
+
+    return named
+
+
+def test_like_kafka_lines_pass_once_per_window_with_a_count(
+    logger: Callable[[str], logging.Logger], handler: Collect, clock: Clock
+) -> None:
+    kafka = logger("kafka.net.manager")
+    for attempt in range(50):
+        kafka.error("Connection to node %d failed after %.1f s", 1, attempt / 10)
+        clock.now += 1
+    assert handler.lines == ["Connection to node 1 failed after 0.0 s"]
+    clock.now += 20
+    kafka.error("Connection to node %d failed after %.1f s", 1, 9.9)
+    assert handler.lines[1] == "Connection to node 1 failed after 9.9 s (49 like lines held back)"
+    kafka.error("Metadata refresh failed")
+    assert handler.lines[2] == "Metadata refresh failed"
+
+
+def test_other_loggers_are_never_held_back(
+    logger: Callable[[str], logging.Logger], handler: Collect
+) -> None:
+    ours = logger("newswatch.pipeline")
+    for _ in range(5):
+        ours.warning("feed failed")
+    assert handler.lines == ["feed failed"] * 5
