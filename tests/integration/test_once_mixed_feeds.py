@@ -122,3 +122,41 @@ def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
         "feed-8": "timeout",
         "feed-9": "blocked_address",
     }
+
+
+def test_a_document_that_parses_too_long_is_stopped_and_the_others_still_come_through(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    huge = rss(*(good_item(f"huge-{n}") for n in range(20_000)))
+    small = rss(good_item("small", place="Herat"))
+    server.routes["/huge"] = lambda request: send(request, 200, huge)
+    server.routes["/small"] = lambda request: send(request, 200, small)
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(
+        "feeds:\n"
+        f"  - {{name: huge, url: '{server.url('/huge')}'}}\n"
+        f"  - {{name: small, url: '{server.url('/small')}'}}\n"
+    )
+    result = run_newswatch(
+        "run",
+        "--once",
+        "--sink",
+        "stdout",
+        "--feeds",
+        str(feeds_file),
+        "--log-format",
+        "json",
+        timeout_s=60,
+        environment={
+            "NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+            "NEWSWATCH_PARSE_TIME_LIMIT_SECONDS": "1",
+        },
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    urls = [json.loads(line)["data"]["url"] for line in result.stdout.splitlines()]
+    assert urls == ["http://hostile.test/small"]
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    outcomes = {event["feed"]: event["status"] for event in events if event["event"] == "polled"}
+    assert outcomes == {"huge": "parse_error", "small": "ok"}
+    failure = next(event for event in events if event["event"] == "feed failed")
+    assert "parsing took longer than 1 s" in failure["error"]

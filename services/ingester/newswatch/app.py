@@ -24,6 +24,7 @@ from newswatch.kafka_connection import ensure_topics, kafka_client_config
 from newswatch.match import CompiledTheme, compile_themes
 from newswatch.metrics import Metrics
 from newswatch.normalise import TextLimits
+from newswatch.parsing import ParserProcess
 from newswatch.pipeline import Ingester, PipelineLimits, sleep_unless_stopped
 from newswatch.publish import KafkaSink, Sink, StdoutSink
 from newswatch.scheduling import ScheduleLimits
@@ -156,7 +157,10 @@ class Service:
         settings = self.settings
         in_fleet = isinstance(sink, KafkaSink) and not once
         policy = AddressPolicy(tuple(settings.fetch_allow_networks))
-        async with Fetcher(_fetch_limits(settings), settings.user_agent, policy) as fetcher:
+        async with (
+            Fetcher(_fetch_limits(settings), settings.user_agent, policy) as fetcher,
+            ParserProcess(settings.parse_time_limit_seconds) as parser,
+        ):
             ingester = Ingester(
                 [] if in_fleet else self.configuration.feeds,
                 themes=self.configuration.themes,
@@ -169,6 +173,7 @@ class Service:
                     StoryConfig(horizon=timedelta(hours=settings.story_horizon_hours))
                 ),
                 gazetteer=self.configuration.gazetteer,
+                parser=parser,
                 bursts=BurstDetector(
                     BurstConfig(
                         min_sources=settings.story_burst_sources,

@@ -7,9 +7,7 @@ schedule (see ``scheduling``); fetches are bounded globally and per host.
 """
 
 import asyncio
-import functools
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +25,8 @@ from newswatch.fetch import Fetcher, FetchResult, Validators
 from newswatch.match import CompiledTheme
 from newswatch.metrics import Metrics
 from newswatch.normalise import FeedContext, TextLimits, entry_id
-from newswatch.parse import FeedProblem, ParsedFeed, parse_feed
+from newswatch.parse import FeedProblem, ParsedFeed
+from newswatch.parsing import Parser, ParserThread
 from newswatch.publish import Sink
 from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
 from newswatch.seen import SeenIds
@@ -37,10 +36,6 @@ log = structlog.get_logger("newswatch.pipeline")
 
 FIRST_POLL_SPREAD_SECONDS = 5.0
 SINK_RETRY_SECONDS = 1.0
-_PARSING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-parse")
-"""One thread parses every feed: feedparser holds the GIL, so more threads would not parse
-faster, only take the interpreter from the event loop more often (each time the loop makes a
-system call, a busy thread may keep the GIL for a whole switch interval)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +65,7 @@ class Ingester:
         stories: StoryIndex | None = None,
         bursts: BurstDetector | None = None,
         gazetteer: Gazetteer | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self._feeds = {feed.url: feed for feed in feeds}
         self._running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
@@ -79,6 +75,7 @@ class Ingester:
         self._metrics = metrics
         self._seen = seen
         self._limits = limits
+        self._parser = parser if parser is not None else ParserThread()
         self._entries = EntryProcessor(
             themes=themes,
             sink=sink,
@@ -294,17 +291,15 @@ class Ingester:
         return result
 
     async def _parse(self, state: FeedState, result: FetchResult, report: PollReport) -> ParsedFeed:
-        """Parse on the parsing thread, so a large feed never holds up the others' fetches."""
-        parse = functools.partial(
-            parse_feed,
-            result.body,
-            feed_url=state.url,
-            content_type=result.content_type,
-            base_url=result.final_url,
-            max_entries=self._limits.max_entries_per_feed,
-        )
+        """Parse off the event loop, so that a large feed never holds up the others' fetches."""
         try:
-            parsed = await asyncio.get_running_loop().run_in_executor(_PARSING_THREAD, parse)
+            parsed = await self._parser.parse(
+                result.body,
+                feed_url=state.url,
+                content_type=result.content_type,
+                base_url=result.final_url,
+                max_entries=self._limits.max_entries_per_feed,
+            )
         except ParseError:
             report.status = "parse_error"
             raise

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     max_redirects: int = Field(5, ge=0)
     max_entries_per_feed: int = Field(1000, ge=1)
+    parse_time_limit_seconds: float = Field(
+        30.0, gt=0, description="Longest a document may take to parse; then it is a parse error."
+    )
     max_title_chars: int = Field(1000, ge=10)
     max_summary_chars: int = Field(20_000, ge=10)
     user_agent: str = Field(
