@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import ROOT, free_port
 from tests.integration.test_ingester_kafka import serve_fixture_feeds, write_feeds_file
 from tests.support.feed_server import FeedServer
-from tests.support.service import run_newswatch
+from tests.support.service import run_newswatch, run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 
@@ -16,18 +16,7 @@ pytestmark = pytest.mark.integration
 def test_once_to_stdout_needs_no_kafka(tmp_path: Path, feed_server: FeedServer) -> None:
     serve_fixture_feeds(feed_server)
     feeds_file = write_feeds_file(tmp_path, feed_server)
-    result = run_newswatch(
-        "run",
-        "--once",
-        "--sink",
-        "stdout",
-        "--feeds",
-        str(feeds_file),
-        "--bootstrap-servers",
-        f"127.0.0.1:{free_port()}",
-        "--log-format",
-        "json",
-    )
+    result = run_once_to_stdout(feeds_file, "--bootstrap-servers", f"127.0.0.1:{free_port()}")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(events) == 4

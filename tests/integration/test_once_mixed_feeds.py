@@ -17,7 +17,7 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
-from tests.support.service import run_newswatch
+from tests.support.service import run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 
@@ -76,18 +76,7 @@ def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
     }
     started = time.monotonic()
     try:
-        result = run_newswatch(
-            "run",
-            "--once",
-            "--sink",
-            "stdout",
-            "--feeds",
-            str(feeds_file),
-            "--log-format",
-            "json",
-            timeout_s=60,
-            environment=environment,
-        )
+        result = run_once_to_stdout(feeds_file, timeout_s=60, environment=environment)
     finally:
         listener.close()
     elapsed = time.monotonic() - started
@@ -137,15 +126,8 @@ def test_a_document_that_parses_too_long_is_stopped_and_the_others_still_come_th
         f"  - {{name: huge, url: '{server.url('/huge')}'}}\n"
         f"  - {{name: small, url: '{server.url('/small')}'}}\n"
     )
-    result = run_newswatch(
-        "run",
-        "--once",
-        "--sink",
-        "stdout",
-        "--feeds",
-        str(feeds_file),
-        "--log-format",
-        "json",
+    result = run_once_to_stdout(
+        feeds_file,
         timeout_s=60,
         environment={
             "NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",

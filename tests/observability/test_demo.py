@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, free_port
 from tests.observability.stack import Process
-from tests.support.service import run_newswatch
+from tests.support.service import run_newswatch, run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 
@@ -127,18 +127,7 @@ def test_the_ingester_tags_the_demo_items_with_their_themes(
         ),
         encoding="utf-8",
     )
-    result = run_newswatch(
-        "run",
-        "--once",
-        "--sink",
-        "stdout",
-        "--feeds",
-        str(feeds_file),
-        "--log-format",
-        "json",
-        timeout_s=120,
-        environment=None,
-    )
+    result = run_once_to_stdout(feeds_file)
     assert result.returncode == 0, result.stderr[-3000:]
     published: dict[str, set[str]] = {}
     for line in result.stdout.splitlines():

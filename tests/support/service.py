@@ -32,6 +32,28 @@ def run_newswatch(
     )
 
 
+def run_once_to_stdout(
+    feeds_file: Path,
+    *extra: str,
+    environment: dict[str, str] | None = None,
+    timeout_s: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """``newswatch run --once --sink stdout --feeds FILE --log-format json [extra...]``."""
+    return run_newswatch(
+        "run",
+        "--once",
+        "--sink",
+        "stdout",
+        "--feeds",
+        str(feeds_file),
+        "--log-format",
+        "json",
+        *extra,
+        environment=environment,
+        timeout_s=timeout_s,
+    )
+
+
 class Service:
     """``newswatch run ...`` in a child process, with its stderr captured to a file."""
 
