@@ -1,7 +1,9 @@
 """Feeds that keep publishing: item n of a feed appears ``n / rate`` seconds after the start.
 
 The server remembers how far each feed has got, so a test can compare what was served with
-what reached Kafka. ``freeze()`` stops new items from appearing.
+what reached Kafka. ``freeze()`` stops new items from appearing. Feed n's URL is chosen so that
+it lands in partition ``n % FEEDS_TOPIC_PARTITIONS`` of the feeds topic: replicas that share
+the feeds then get a share each, whatever port the server was given.
 """
 
 import threading
@@ -9,7 +11,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kafka.partitioner.default import murmur2
+
 from tests.support.hostile_server import good_item, rss
+
+FEEDS_TOPIC_PARTITIONS = 3
+"""The ingester's default ``topic_partitions``, which the fault tests keep."""
 
 
 class LiveFeeds:
@@ -26,7 +33,8 @@ class LiveFeeds:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                number = int(self.path.removeprefix("/live/").removesuffix(".xml"))
+                path = self.path.partition("?")[0]
+                number = int(path.removeprefix("/live/").removesuffix(".xml"))
                 body = live.document(number)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
@@ -57,8 +65,14 @@ class LiveFeeds:
         return rss(*(good_item(f"live-{number}-{n}") for n in reversed(range(count))))
 
     def url(self, number: int) -> str:
-        """URL of feed ``number``."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/live/{number}.xml"
+        """URL of feed ``number``, with a query that puts it in its partition (see above)."""
+        base = f"http://127.0.0.1:{self._server.server_address[1]}/live/{number}.xml"
+        for salt in range(1000):
+            url = f"{base}?p={salt}"
+            partition = (murmur2(url.encode("utf-8")) & 0x7FFFFFFF) % FEEDS_TOPIC_PARTITIONS
+            if partition == number % FEEDS_TOPIC_PARTITIONS:
+                return url
+        raise AssertionError(f"no query puts {base} in its partition")
 
     def expected_urls(self) -> set[str]:
         """Item URLs of every item that exists now: each feed keeps all its items, so once the
