@@ -276,7 +276,8 @@ def _segment_hits(engine: _Engine, text: str) -> dict[int, list[tuple[int, int]]
 
 
 def _place(text: str, field: int, start: int, stop: int) -> _Place:
-    return _Place(field, start, stop, text.count(" ", 0, start) - 1, text.count(" ", 0, stop) - 1)
+    first = text.count(" ", 0, start) - 1
+    return _Place(field, start, stop, first, first + text.count(" ", start, stop))
 
 
 def _chain(
@@ -453,6 +454,8 @@ def _outcomes(
         if found is None:
             found = _find(engine, texts, _active_languages(engine, language))
             engines[id(engine)] = found
+        if compiled.index not in found.by_theme:
+            continue
         outcome = _decide(compiled, found, detailed=detailed)
         if outcome is not None:
             yield compiled, outcome, texts
