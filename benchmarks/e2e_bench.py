@@ -1,14 +1,17 @@
 """End to end against the ceiling: local feeds → ``newswatch run --once`` → a real Kafka broker,
 then the same records pushed by a bare kafka-python producer.
 
-    .venv/bin/python benchmarks/e2e_bench.py [--feeds 100] [--items 100]
+    .venv/bin/python benchmarks/e2e_bench.py [--feeds 100] [--items 100] [--on-theme 1.0]
+        [--profile profile.json]
 
 Starts its own broker (deploy/kafka/local_broker.py) and feed server on loopback. The topics are
 created beforehand with ``message.timestamp.type=LogAppendTime``, so every record's timestamp is
 the moment the broker appended it: the delay of an item is that time minus the moment the feeds
 started serving it. Reports items per second over the publishing window and over the whole run,
 p50 and p99 delay, the ingester's CPU seconds per 1,000 items and its peak resident memory, then
-the bare producer's rate on the same records and the ratio. A script that reports, not a test.
+the bare producer's rate on the same records and the ratio. By default every item is on a
+theme (the worst case: all published); ``--on-theme 0.1`` mixes in ordinary news, read but not
+published, as a real stream would. A script that reports, not a test.
 """
 
 import argparse
@@ -92,13 +95,40 @@ def item_texts(rng: random.Random) -> tuple[str, str]:
     return title, summary
 
 
-def feed_body(feed: int, items: int, published: datetime) -> bytes:
-    """An RSS document of ``items`` distinct attack reports, all published at ``published``."""
+OFF_THEME_SUBJECTS = (
+    "The central bank", "The football federation", "The weather service", "The car maker",
+    "The university", "The city council", "The airline", "The film festival", "The port authority",
+)  # fmt: skip
+OFF_THEME_NEWS = (
+    "left interest rates unchanged at {n} percent", "named a new coach after {n} matches",
+    "warned of heavy rain for the next {n} days", "recalled {n} thousand vehicles",
+    "opened {n} new courses this autumn", "approved a budget of {n} million",
+    "added {n} weekly flights to the capital", "sold {n} thousand tickets",
+    "handled {n} million tonnes of cargo",
+)  # fmt: skip
+
+
+def off_theme_texts(rng: random.Random) -> tuple[str, str]:
+    """An ordinary news item (title, summary) that matches no theme."""
+    subject, news = rng.choice(OFF_THEME_SUBJECTS), rng.choice(OFF_THEME_NEWS)
+    title = f"{subject} {news.format(n=rng.randint(2, 90))}"
+    other = rng.choice(OFF_THEME_NEWS).format(n=rng.randint(2, 90))
+    summary = (
+        f"{title}, {rng.choice(SOURCES).format(day=rng.choice(DAYS))}. "
+        f"{rng.choice(OFF_THEME_SUBJECTS)} {other}."
+    )
+    return title, summary
+
+
+def feed_body(feed: int, items: int, published: datetime, on_theme: float = 1.0) -> bytes:
+    """An RSS document of ``items`` distinct items, all published at ``published``: attack
+    reports, and ordinary news for the share ``1 - on_theme``."""
     rng = random.Random(feed)  # noqa: S311 - reproducible test data, not a secret
     date = format_datetime(published)
     entries = []
     for n in range(items):
-        title, summary = (escape(text) for text in item_texts(rng))
+        texts = item_texts(rng) if rng.random() < on_theme else off_theme_texts(rng)
+        title, summary = (escape(text) for text in texts)
         entries.append(
             f"<item><title>{title}</title><link>http://bench{feed}.test/story/{n}</link>"
             f"<description>{summary}</description><pubDate>{date}</pubDate></item>"
@@ -241,6 +271,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--items", type=int, default=100, help="items per feed")
     parser.add_argument("--profile", type=Path, help="write a py-spy speedscope profile here")
+    parser.add_argument(
+        "--on-theme",
+        type=float,
+        default=1.0,
+        help="share of items on a theme (the rest is ordinary news, read but not published)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-e2e-"))
     broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
@@ -251,7 +287,9 @@ def main() -> None:
         create_topics(bootstrap, prefix)
         appeared = datetime.now(UTC).replace(microsecond=0)
         for feed in range(args.feeds):
-            server.routes[f"/feed/{feed}.xml"] = Route(feed_body(feed, args.items, appeared))
+            server.routes[f"/feed/{feed}.xml"] = Route(
+                feed_body(feed, args.items, appeared, args.on_theme)
+            )
         feeds_file = workdir / "feeds.yaml"
         feeds_file.write_text(
             "feeds:\n"
@@ -285,13 +323,19 @@ def main() -> None:
             f"({figures['wall_s']:.1f} s, start-up included), "
             f"{args.feeds / figures['wall_s']:,.1f} feeds/s"
         )
+        if args.on_theme < 1:
+            print(
+                f"items read (published or not): {expected / figures['wall_s']:,.0f} items/s "
+                f"over the whole run; {count} of {expected} on a theme and published"
+            )
         print(
             f"delay from appearance to acknowledgement: p50 {percentile(delays, 0.5):.2f} s, "
             f"p99 {percentile(delays, 0.99):.2f} s, mean {statistics.mean(delays):.2f} s"
         )
         print(
             f"ingester CPU {figures['cpu_s']:.1f} s = {figures['cpu_s'] / count * 1000:.2f} s per "
-            f"1,000 items; peak RSS {figures['peak_rss_mib']:.0f} MiB"
+            f"1,000 items published, {figures['cpu_s'] / expected * 1000:.2f} s per 1,000 read "
+            f"(start-up included); peak RSS {figures['peak_rss_mib']:.0f} MiB"
         )
         records = items + themed
         rate, ceiling_cpu = ceiling(bootstrap, records, prefix)
