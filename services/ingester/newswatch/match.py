@@ -23,7 +23,7 @@ from typing import NamedTuple, Protocol, cast
 import ahocorasick
 
 from newswatch.textnorm import NormalisedText, normalise, parse_term, primary_language, word_forms
-from newswatch.themes import ANY_LANGUAGE, ExclusionScope, Near, Theme, ThemeSet
+from newswatch.themes import ANY_LANGUAGE, ExclusionScope, Near, Term, Theme, ThemeSet
 from newswatch_schemas import Evidence, TextField, ThemeMatch
 
 _Entry = tuple[int, int, frozenset[str] | None]
@@ -118,40 +118,26 @@ def compile_themes(theme_set: ThemeSet) -> tuple[CompiledTheme, ...]:
         term_ids: list[int] = []
         exclusions: list[_ExclusionRule] = []
         for group in theme.groups:
-            for language, entries in group.by_language().items():
-                for entry in entries:
-                    segments = _segments(entry.term, language, keys, segment_ids)
-                    term_ids.append(len(terms))
-                    terms.append(
-                        _TermRule(
-                            theme_index,
-                            entry.term,
-                            language,
-                            group.name,
-                            entry.weight,
-                            entry.near or group.near,
-                            segments,
-                            None,
-                        )
-                    )
+            term_ids += _add_terms(
+                terms,
+                keys,
+                segment_ids,
+                group.by_language(),
+                theme=theme_index,
+                rule=group.name,
+                near=group.near,
+            )
         for exclusion_index, exclusion in enumerate(theme.exclude):
             exclusions.append(_ExclusionRule(exclusion.name, exclusion.scope, exclusion.words))
-            for language, entries in exclusion.by_language().items():
-                for entry in entries:
-                    segments = _segments(entry.term, language, keys, segment_ids)
-                    term_ids.append(len(terms))
-                    terms.append(
-                        _TermRule(
-                            theme_index,
-                            entry.term,
-                            language,
-                            exclusion.name,
-                            0.0,
-                            None,
-                            segments,
-                            exclusion_index,
-                        )
-                    )
+            term_ids += _add_terms(
+                terms,
+                keys,
+                segment_ids,
+                exclusion.by_language(),
+                theme=theme_index,
+                rule=exclusion.name,
+                exclusion=exclusion_index,
+            )
         per_theme.append((term_ids, exclusions))
     automaton = cast(_Automaton, ahocorasick.Automaton())
     for key, values in keys.items():
@@ -178,6 +164,39 @@ def compile_themes(theme_set: ThemeSet) -> tuple[CompiledTheme, ...]:
         )
         for index, theme in enumerate(theme_set.themes)
     )
+
+
+def _add_terms(
+    terms: list[_TermRule],
+    keys: dict[str, list[_Entry]],
+    segment_ids: dict[tuple[str, frozenset[str] | None], int],
+    by_language: dict[str, list[Term]],
+    *,
+    theme: int,
+    rule: str,
+    near: Near | None = None,
+    exclusion: int | None = None,
+) -> list[int]:
+    """Add one group's terms to ``terms``, with their automaton keys, and return their ids.
+
+    With ``exclusion``, the terms are that exclusion's: they weigh nothing and need no partner.
+    """
+    first = len(terms)
+    for language, entries in by_language.items():
+        for entry in entries:
+            terms.append(
+                _TermRule(
+                    theme,
+                    entry.term,
+                    language,
+                    rule,
+                    entry.weight if exclusion is None else 0.0,
+                    (entry.near or near) if exclusion is None else None,
+                    _segments(entry.term, language, keys, segment_ids),
+                    exclusion,
+                )
+            )
+    return list(range(first, len(terms)))
 
 
 def _segments(
@@ -312,15 +331,13 @@ class _Outcome:
 
 
 def _decide(compiled: CompiledTheme, everything: _Found, *, detailed: bool) -> _Outcome | None:
-    """The outcome for one theme, or None when none of its terms occurs.
+    """The outcome for one theme of which at least one term occurs (``_outcomes`` sees to it).
 
-    Unless ``detailed``, also None as soon as the theme plainly cannot fire: a required group
+    Unless ``detailed``, None as soon as the theme plainly cannot fire: a required group
     without any hit, or all the weights found short of the threshold.
     """
     terms = compiled.engine.terms
-    present = sorted(everything.by_theme.get(compiled.index, ()))
-    if not present:
-        return None
+    present = sorted(everything.by_theme[compiled.index])
     if not detailed:
         groups = {terms[term_id].group for term_id in present}
         best = sum(terms[term_id].weight for term_id in present)
@@ -455,7 +472,7 @@ def _outcomes(
             found = _find(engine, texts, _active_languages(engine, language))
             engines[id(engine)] = found
         if compiled.index not in found.by_theme:
-            continue
+            continue  # none of its terms occurs
         outcome = _decide(compiled, found, detailed=detailed)
         if outcome is not None:
             yield compiled, outcome, texts
