@@ -22,6 +22,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 FETCH_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_BUCKET_LABELS = (*(str(bound) for bound in FETCH_DURATION_BUCKETS), "+Inf")
 
 
 @dataclass(slots=True)
@@ -146,10 +147,9 @@ class FeedMetrics(Collector):
 
 def _cumulative(counts: list[int]) -> list[tuple[str, float]]:
     """Bucket counts as Prometheus wants them: cumulative, by upper bound, ``+Inf`` last."""
-    bounds = [*(str(bound) for bound in FETCH_DURATION_BUCKETS), "+Inf"]
     total = 0
     buckets = []
-    for bound, count in zip(bounds, counts, strict=True):
+    for bound, count in zip(_BUCKET_LABELS, counts, strict=True):
         total += count
         buckets.append((bound, float(total)))
     return buckets

@@ -185,14 +185,12 @@ class Ingester:
         while not await sleep_unless_stopped(stop, delay):
             if not await self._wait_for_sink(stop):
                 return
-            started = time.monotonic()
             try:
                 await self.poll(feed)
             except Exception:  # one feed's unforeseen fault must not stop the others
                 self._metrics.feeds.count_fetch(feed.name, "internal_error")
                 log.exception("poll crashed; the feed stays scheduled", feed=feed.name)
-            elapsed = time.monotonic() - started
-            delay = max(0.0, with_jitter(state.interval_seconds) - elapsed)
+            delay = max(0.0, with_jitter(state.interval_seconds) - state.last_duration_seconds)
             state.next_poll = datetime.now(UTC) + timedelta(seconds=delay)
             self._metrics.feeds.set_gauge(
                 feed.name, "feed_next_poll_timestamp_seconds", state.next_poll.timestamp()
