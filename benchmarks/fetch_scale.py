@@ -21,17 +21,17 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newswatch.address_policy import AddressPolicy
-from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, FetchLimits
-from newswatch.logs import configure_logging
-from newswatch.match import compile_themes
-from newswatch.metrics import Metrics
-from newswatch.normalise import TextLimits
-from newswatch.pipeline import Ingester, PipelineLimits
-from newswatch.scheduling import ScheduleLimits
-from newswatch.seen import SeenIds
-from newswatch.themes import load_themes
+from newswatch.analysis.items import TextLimits
+from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.address_policy import AddressPolicy
+from newswatch.fetching.http import Fetcher, FetchLimits
+from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.observability.logs import configure_logging
+from newswatch.observability.metrics import Metrics
+from newswatch.service.seen import SeenIds
+from newswatch.service.supervisor import Ingester, PipelineLimits
 from tests.support.memory_sink import MemorySink
 
 PORT = 18_765

@@ -61,9 +61,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.e2e_bench import create_topics, load_local_broker, percentile  # noqa: E402
-from newswatch.match import compile_themes, match  # noqa: E402
-from newswatch.textnorm import normalise  # noqa: E402
-from newswatch.themes import load_themes  # noqa: E402
+from newswatch.analysis.text import normalise  # noqa: E402
+from newswatch.analysis.themes.match import compile_themes, match  # noqa: E402
+from newswatch.analysis.themes.rules import load_themes  # noqa: E402
 from tests.support.kafka_reader import read_all  # noqa: E402
 
 OLD_ITEMS = 3  # per feed; the last one is off-theme, the others are published at warm-up

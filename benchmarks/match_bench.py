@@ -31,12 +31,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from newswatch.analysis.evaluate import BUNDLED_SET
+from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer, extract
+from newswatch.analysis.text import normalise
+from newswatch.analysis.themes.match import CompiledTheme, compile_themes, match
+from newswatch.analysis.themes.rules import ThemeSet, load_themes
 from newswatch.app import tune_garbage_collector
-from newswatch.evaluate import BUNDLED_SET
-from newswatch.extract import Gazetteer, compile_gazetteer, extract
-from newswatch.match import CompiledTheme, compile_themes, match
-from newswatch.textnorm import normalise
-from newswatch.themes import ThemeSet, load_themes
 
 FILLER = [
     "The central bank left interest rates unchanged on Thursday, citing stable inflation.",

@@ -53,16 +53,16 @@ from xml.sax.saxutils import escape
 import feedparser
 from match_bench import baseline_patterns, best_rate, build_items, run_baseline
 
-from newswatch.envelope import binary_headers, item_attributes
-from newswatch.errors import EntryRejectedError
-from newswatch.extract import compile_gazetteer, extract
-from newswatch.match import compile_themes, match
-from newswatch.normalise import FeedContext, entry_id, normalise_entry
-from newswatch.parse import ParsedFeed, parse_feed
+from newswatch.analysis.facts.extract import compile_gazetteer, extract
+from newswatch.analysis.items import FeedContext, entry_id, normalise_entry
+from newswatch.analysis.text import normalise
+from newswatch.analysis.themes.match import compile_themes, match
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.errors import EntryRejectedError
+from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
 from newswatch.settings import Settings
-from newswatch.textnorm import normalise
-from newswatch.themes import load_themes
 from newswatch_schemas import NewsItem
+from newswatch_schemas.cloudevents import binary_headers, item_attributes
 
 try:
     FEEDPARSER_RS: ModuleType | None = importlib.import_module("feedparser_rs")

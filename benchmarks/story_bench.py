@@ -20,7 +20,7 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
-from newswatch.stories import BurstDetector, StoryConfig, StoryIndex, story_text
+from newswatch.analysis.stories import BurstDetector, StoryConfig, StoryIndex, story_text
 
 PLACES = [
     "Kunduz", "Baghlan", "Helmand", "Kandahar", "Faryab", "Takhar", "Ghazni", "Herat", "Balkh",

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from newswatch.address_policy import AddressPolicy
-from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, FetchLimits, Validators
-from newswatch.match import compile_themes
-from newswatch.metrics import Metrics
-from newswatch.normalise import TextLimits
-from newswatch.pipeline import Ingester, PipelineLimits, PollReport
-from newswatch.scheduling import ScheduleLimits
-from newswatch.seen import SeenIds
-from newswatch.themes import load_themes
+from newswatch.analysis.items import TextLimits
+from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.address_policy import AddressPolicy
+from newswatch.fetching.http import Fetcher, FetchLimits, Validators
+from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.observability.metrics import Metrics
+from newswatch.service.seen import SeenIds
+from newswatch.service.supervisor import Ingester, PipelineLimits, PollReport
 from tests.support.hostile_server import (
     Handler,
     HostileServer,

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from prometheus_client import CollectorRegistry
 
-from newswatch.metrics import Metrics
+from newswatch.observability.metrics import Metrics
 from tests.conftest import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "newswatch.rules.yml"

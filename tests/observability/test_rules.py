@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from prometheus_client import CollectorRegistry
 
-from newswatch.metrics import Metrics
+from newswatch.observability.metrics import Metrics
 from tests.conftest import ROOT
 from tests.observability.promql import (
     DASHBOARDS,

@@ -1,7 +1,7 @@
 """A sink that keeps what it is given in memory, for tests and benchmarks of the stages before
 Kafka. Everything is "acknowledged" at once."""
 
-from newswatch.checkpoints import FeedCheckpoint
+from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 
 

@@ -8,7 +8,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 from kafka.future import Future
 
-from newswatch.acks import AckTracker
+from newswatch.kafka.acks import AckTracker
 
 
 async def _acknowledgements_from_another_thread_settle_every_record() -> None:

@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from newswatch.address_policy import AddressPolicy, AddressRefusedError
+from newswatch.fetching.address_policy import AddressPolicy, AddressRefusedError
 
 
 @pytest.mark.parametrize(

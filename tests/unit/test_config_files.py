@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.errors import ConfigError
-from newswatch.feeds import load_feeds
-from newswatch.themes import load_themes
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.errors import ConfigError
+from newswatch.common.feeds import load_feeds
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from newswatch.envelope import binary_headers, item_attributes, rfc3339, structured_event
+from newswatch_schemas.cloudevents import binary_headers, item_attributes, rfc3339, structured_event
 from tests.contract.test_json_schemas import sample_item
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.evaluate import (
+from newswatch.analysis.evaluate import (
     BUNDLED_SET,
     LabelledItem,
     LabelledSetError,
@@ -14,9 +14,9 @@ from newswatch.evaluate import (
     format_report,
     load_labelled_set,
 )
-from newswatch.match import compile_themes
-from newswatch.textnorm import primary_language
-from newswatch.themes import load_themes
+from newswatch.analysis.text import primary_language
+from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.themes.rules import load_themes
 
 THEMES = compile_themes(load_themes(None)[1])
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newswatch.errors import ConfigError
-from newswatch.evaluate import BUNDLED_SET
-from newswatch.extract import Facts, compile_gazetteer, extract
-from newswatch.textnorm import normalise
+from newswatch.analysis.evaluate import BUNDLED_SET
+from newswatch.analysis.facts.extract import Facts, compile_gazetteer, extract
+from newswatch.analysis.text import normalise
+from newswatch.common.errors import ConfigError
 from newswatch_schemas import (
     Figure,
     FigureKind,

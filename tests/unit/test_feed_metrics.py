@@ -3,8 +3,8 @@
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from newswatch.feed_metrics import FeedMetrics
-from newswatch.metrics import FETCH_OUTCOMES, Metrics
+from newswatch.observability.feed_metrics import FeedMetrics
+from newswatch.observability.metrics import FETCH_OUTCOMES, Metrics
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | None:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from newswatch.logs import RepeatFilter
+from newswatch.observability.logs import RepeatFilter
 
 
 class Clock:

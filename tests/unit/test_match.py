@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from newswatch.match import compile_themes, explain, format_decisions, match
-from newswatch.themes import ThemeSet, load_themes
+from newswatch.analysis.themes.match import compile_themes, explain, format_decisions, match
+from newswatch.analysis.themes.rules import ThemeSet, load_themes
 
 _, BUNDLED = load_themes(None)
 THEMES = compile_themes(BUNDLED)

@@ -4,8 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswatch.errors import EntryRejectedError
-from newswatch.normalise import (
+from newswatch.analysis.items import (
     FeedContext,
     canonical_url,
     entry_id,
@@ -14,7 +13,8 @@ from newswatch.normalise import (
     plain_text,
     publication_time,
 )
-from newswatch.parse import RawEntry
+from newswatch.common.errors import EntryRejectedError
+from newswatch.common.raw_entry import RawEntry
 from newswatch_schemas import RejectionReason
 
 FEED = FeedContext(

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newswatch.errors import EntryRejectedError
-from newswatch.normalise import (
+from newswatch.analysis.items import (
     EARLIEST_PLAUSIBLE,
     FUTURE_TOLERANCE,
     FeedContext,
@@ -16,7 +15,8 @@ from newswatch.normalise import (
     normalise_entry,
     plain_text,
 )
-from newswatch.parse import RawEntry
+from newswatch.common.errors import EntryRejectedError
+from newswatch.common.raw_entry import RawEntry
 from newswatch_schemas import NewsItem
 
 FEED = FeedContext("http://feeds.test/rss", "test", "http://feeds.test/rss", "en")

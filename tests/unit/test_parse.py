@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.errors import ParseError
-from newswatch.normalise import plain_text
-from newswatch.parse import (
+from newswatch.analysis.items import plain_text
+from newswatch.common.errors import FeedProblem, ParseError
+from newswatch.fetching.feed_parser import (
     MAX_PERSON_FIELD_BYTES,
-    FeedProblem,
     ParsedFeed,
     parse_feed,
     sanitise_body,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswatch.scheduling import (
+from newswatch.fetching.scheduling import (
     ScheduleLimits,
     cache_lifetime,
     http_date_or_seconds,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.errors import ConfigError
+from newswatch.common.errors import ConfigError
 from newswatch.settings import load_settings
 
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.envelope import binary_headers, burst_attributes
-from newswatch.stories import (
+from newswatch.analysis.stories import (
     BurstConfig,
     BurstDetector,
     StoryAssignment,
@@ -21,6 +20,7 @@ from newswatch.stories import (
     story_text,
 )
 from newswatch_schemas import StoryBurst
+from newswatch_schemas.cloudevents import binary_headers, burst_attributes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "items.jsonl"
 ITEMS: list[dict[str, Any]] = [

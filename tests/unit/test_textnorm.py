@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from newswatch.evaluate import BUNDLED_SET
-from newswatch.textnorm import (
+from newswatch.analysis.evaluate import BUNDLED_SET
+from newswatch.analysis.text import (
     TermSyntaxError,
     normalise,
     parse_term,

@@ -13,26 +13,28 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
-from newswatch.address_policy import AddressPolicy
-from newswatch.errors import ConfigError
-from newswatch.extract import Gazetteer, compile_gazetteer
-from newswatch.feeds import FeedConfig, load_feeds
-from newswatch.fetch import Fetcher, FetchLimits
-from newswatch.fleet import Assign, FeedAssignments, reconcile_feeds_topic
-from newswatch.health import HealthState, HttpEndpoint, make_app
-from newswatch.kafka_connection import ensure_topics, kafka_client_config
-from newswatch.match import CompiledTheme, compile_themes
-from newswatch.metrics import Metrics
-from newswatch.normalise import TextLimits
-from newswatch.parsing import ParserProcess
-from newswatch.pipeline import Ingester, PipelineLimits, sleep_unless_stopped
-from newswatch.publish import KafkaSink, Sink, StdoutSink
-from newswatch.scheduling import ScheduleLimits
-from newswatch.seen import SeenIds
+from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer
+from newswatch.analysis.items import TextLimits
+from newswatch.analysis.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
+from newswatch.analysis.themes.match import CompiledTheme, compile_themes
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.errors import ConfigError
+from newswatch.common.feeds import FeedConfig, load_feeds
+from newswatch.fetching.address_policy import AddressPolicy
+from newswatch.fetching.http import Fetcher, FetchLimits
+from newswatch.fetching.parser_process import ParserProcess
+from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.kafka.client import ensure_topics, kafka_client_config
+from newswatch.kafka.fleet import Assign, FeedAssignments, reconcile_feeds_topic
+from newswatch.kafka.sink import KafkaSink
+from newswatch.kafka.topics import TopicNames
+from newswatch.local.stdout_sink import StdoutSink
+from newswatch.observability.health import HealthState, HttpEndpoint, make_app
+from newswatch.observability.metrics import Metrics
+from newswatch.service.ports import Sink
+from newswatch.service.seen import SeenIds
+from newswatch.service.supervisor import Ingester, PipelineLimits, sleep_unless_stopped
 from newswatch.settings import Settings
-from newswatch.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
-from newswatch.themes import load_themes
-from newswatch.topics import TopicNames
 
 log = structlog.get_logger("newswatch.app")
 

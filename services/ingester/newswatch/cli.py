@@ -15,23 +15,29 @@ import structlog
 from pydantic import ValidationError
 
 from newswatch import __version__
-from newswatch.app import run_service
-from newswatch.errors import ConfigError
-from newswatch.evaluate import (
+from newswatch.analysis.evaluate import (
     BUNDLED_SET,
     LabelledSetError,
     evaluate,
     format_report,
     load_labelled_set,
 )
-from newswatch.extract import compile_gazetteer
-from newswatch.feed_health import render_table
-from newswatch.feeds import load_feeds
-from newswatch.logs import configure_logging
-from newswatch.match import CompiledTheme, compile_themes, explain, format_decisions, match
-from newswatch.normalise import plain_text
+from newswatch.analysis.facts.extract import compile_gazetteer
+from newswatch.analysis.items import plain_text
+from newswatch.analysis.themes.match import (
+    CompiledTheme,
+    compile_themes,
+    explain,
+    format_decisions,
+    match,
+)
+from newswatch.analysis.themes.rules import load_themes
+from newswatch.app import run_service
+from newswatch.common.errors import ConfigError
+from newswatch.common.feeds import load_feeds
+from newswatch.observability.feed_table import render_table
+from newswatch.observability.logs import configure_logging
 from newswatch.settings import load_settings
-from newswatch.themes import load_themes
 
 EXIT_CONFIG_ERROR = 2
 EXIT_UNREACHABLE = 1

@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from newswatch import __version__
-from newswatch.errors import ConfigError
+from newswatch.common.errors import ConfigError
 
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
 

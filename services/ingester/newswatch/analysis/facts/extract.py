@@ -68,9 +68,9 @@ from typing import Annotated, Final, NamedTuple, Protocol, cast
 import ahocorasick
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from newswatch.config_files import bundled_file, load_yaml_model
-from newswatch.textnorm import NormalisedText, normal_words, normalise, parse_term, word_forms
-from newswatch.themes import Language
+from newswatch.analysis.text import NormalisedText, normal_words, normalise, parse_term, word_forms
+from newswatch.analysis.themes.rules import Language
+from newswatch.common.config_files import bundled_file, load_yaml_model
 from newswatch_schemas import (
     Actor,
     ActorKind,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from newswatch.errors import EntryRejectedError
-from newswatch.parse import RawEntry
+from newswatch.common.errors import EntryRejectedError
+from newswatch.common.raw_entry import RawEntry
 from newswatch_schemas import NewsItem, RejectionReason, Source
 
 MAX_TITLE_CHARS = 1_000

@@ -22,8 +22,21 @@ from typing import NamedTuple, Protocol, cast
 
 import ahocorasick
 
-from newswatch.textnorm import NormalisedText, normalise, parse_term, primary_language, word_forms
-from newswatch.themes import ANY_LANGUAGE, ExclusionScope, Near, Term, Theme, ThemeSet
+from newswatch.analysis.text import (
+    NormalisedText,
+    normalise,
+    parse_term,
+    primary_language,
+    word_forms,
+)
+from newswatch.analysis.themes.rules import (
+    ANY_LANGUAGE,
+    ExclusionScope,
+    Near,
+    Term,
+    Theme,
+    ThemeSet,
+)
 from newswatch_schemas import Evidence, TextField, ThemeMatch
 
 _Entry = tuple[int, int, frozenset[str] | None]

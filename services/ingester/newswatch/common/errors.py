@@ -103,3 +103,14 @@ class PublishError(NewswatchError):
     def __init__(self, message: str, *, topic: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {message}")
+
+
+class FeedProblem(StrEnum):
+    """Something wrong with a feed that did not stop it: a closed set, used as a metric label."""
+
+    DOCTYPE_REMOVED = "doctype_removed"
+    FIELD_TRUNCATED = "field_truncated"
+    NOT_WELL_FORMED = "not_well_formed"
+    TOO_MANY_ENTRIES = "too_many_entries"
+    DATE_ESTIMATED = "date_estimated"
+    ENCODING_SUSPECT = "encoding_suspect"

@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 
 import structlog
 
-from newswatch.errors import EntryRejectedError, PublishError
-from newswatch.extract import Gazetteer, extract
-from newswatch.match import CompiledTheme, match
-from newswatch.metrics import Metrics
-from newswatch.normalise import FeedContext, TextLimits, normalise_entry, plain_text
-from newswatch.parse import FeedProblem, RawEntry
-from newswatch.publish import Sink
-from newswatch.seen import SeenIds
-from newswatch.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
-from newswatch.textnorm import normalise
+from newswatch.analysis.facts.extract import Gazetteer, extract
+from newswatch.analysis.items import FeedContext, TextLimits, normalise_entry, plain_text
+from newswatch.analysis.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
+from newswatch.analysis.text import normalise
+from newswatch.analysis.themes.match import CompiledTheme, match
+from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
+from newswatch.common.raw_entry import RawEntry
+from newswatch.observability.metrics import Metrics
+from newswatch.service.ports import Sink
+from newswatch.service.seen import SeenIds
 from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.entries")

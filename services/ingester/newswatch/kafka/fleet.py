@@ -20,8 +20,8 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
-from newswatch.feeds import FeedConfig
-from newswatch.kafka_connection import read_compacted
+from newswatch.common.feeds import FeedConfig
+from newswatch.kafka.client import read_compacted
 
 log = structlog.get_logger("newswatch.fleet")
 

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from newswatch.config_files import bundled_file, load_yaml_model
-from newswatch.textnorm import parse_term
+from newswatch.analysis.text import parse_term
+from newswatch.common.config_files import bundled_file, load_yaml_model
 
 ANY_LANGUAGE = "any"
 MAX_WORDS_APART = 50

@@ -56,7 +56,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from zlib import crc32
 
-from newswatch.textnorm import normalise
+from newswatch.analysis.text import normalise
 from newswatch_schemas import StoryBurst
 
 

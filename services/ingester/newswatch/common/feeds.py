@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from newswatch.config_files import bundled_file, load_yaml_model
+from newswatch.common.config_files import bundled_file, load_yaml_model
 
 
 class FeedConfig(BaseModel):

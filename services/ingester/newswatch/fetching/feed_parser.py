@@ -21,12 +21,12 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import feedparser
 
-from newswatch.errors import ParseError
+from newswatch.common.errors import FeedProblem, ParseError
+from newswatch.common.raw_entry import RawEntry
 
 MAX_PERSON_FIELD_BYTES = 512
 _DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
@@ -37,33 +37,6 @@ _PERSON_FIELD = re.compile(
 )
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MOJIBAKE = re.compile("\ufffd|[\u00d8\u00d9\u00da\u00db][\u0080-\u00bf\u2018-\u203a\u0152-\u0192]")
-
-
-class FeedProblem(StrEnum):
-    """Something wrong with a feed that did not stop it: a closed set, used as a metric label."""
-
-    DOCTYPE_REMOVED = "doctype_removed"
-    FIELD_TRUNCATED = "field_truncated"
-    NOT_WELL_FORMED = "not_well_formed"
-    TOO_MANY_ENTRIES = "too_many_entries"
-    DATE_ESTIMATED = "date_estimated"
-    ENCODING_SUSPECT = "encoding_suspect"
-
-
-@dataclass(frozen=True, slots=True)
-class RawEntry:
-    """One feed entry as the feed gave it, before normalisation."""
-
-    index: int
-    guid: str
-    link: str
-    title: str
-    summary: str
-    published: datetime | None
-    published_raw: str
-    authors: tuple[str, ...]
-    tags: tuple[str, ...]
-    language: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from newswatch.address_policy import AddressPolicy, AddressRefusedError
-from newswatch.errors import FetchError, FetchFailure
-from newswatch.scheduling import cache_lifetime, http_date_or_seconds
+from newswatch.common.errors import FetchError, FetchFailure
+from newswatch.fetching.address_policy import AddressPolicy, AddressRefusedError
+from newswatch.fetching.scheduling import cache_lifetime, http_date_or_seconds
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+xml, "

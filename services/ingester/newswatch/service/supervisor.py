@@ -15,22 +15,27 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from newswatch.checkpoints import FeedCheckpoint
-from newswatch.entries import EntryProcessor, PollReport
-from newswatch.errors import FeedError, FetchError, ParseError, PublishError
-from newswatch.extract import Gazetteer
-from newswatch.feed_health import FeedState
-from newswatch.feeds import FeedConfig
-from newswatch.fetch import Fetcher, FetchResult, Validators
-from newswatch.match import CompiledTheme
-from newswatch.metrics import Metrics
-from newswatch.normalise import FeedContext, TextLimits, entry_id
-from newswatch.parse import FeedProblem, ParsedFeed
-from newswatch.parsing import Parser, ParserThread
-from newswatch.publish import Sink
-from newswatch.scheduling import ScheduleLimits, next_interval, publishing_interval, with_jitter
-from newswatch.seen import SeenIds
-from newswatch.stories import BurstDetector, StoryIndex
+from newswatch.analysis.facts.extract import Gazetteer
+from newswatch.analysis.items import FeedContext, TextLimits, entry_id
+from newswatch.analysis.stories import BurstDetector, StoryIndex
+from newswatch.analysis.themes.match import CompiledTheme
+from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch.common.errors import FeedError, FeedProblem, FetchError, ParseError, PublishError
+from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.feed_parser import ParsedFeed
+from newswatch.fetching.http import Fetcher, FetchResult, Validators
+from newswatch.fetching.parser_process import Parser, ParserThread
+from newswatch.fetching.scheduling import (
+    ScheduleLimits,
+    next_interval,
+    publishing_interval,
+    with_jitter,
+)
+from newswatch.observability.metrics import Metrics
+from newswatch.service.entries import EntryProcessor, PollReport
+from newswatch.service.feed_state import FeedState
+from newswatch.service.ports import Sink
+from newswatch.service.seen import SeenIds
 
 log = structlog.get_logger("newswatch.pipeline")
 

@@ -8,58 +8,31 @@ bounded: when the bound is reached, publishing waits, and so does polling behind
 """
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any
 
 import structlog
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from newswatch.acks import AckTracker
-from newswatch.checkpoints import FeedCheckpoint, encode, read_checkpoints
-from newswatch.envelope import (
+from newswatch.common.checkpoint import FeedCheckpoint, encode
+from newswatch.common.errors import PublishError
+from newswatch.kafka.acks import AckTracker
+from newswatch.kafka.checkpoints import read_checkpoints
+from newswatch.kafka.client import ClusterProbe, kafka_client_config
+from newswatch.kafka.topics import TopicNames
+from newswatch.observability.metrics import Metrics
+from newswatch.settings import Settings
+from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from newswatch_schemas.cloudevents import (
     binary_headers,
     burst_attributes,
     item_attributes,
     rejected_attributes,
-    structured_event,
 )
-from newswatch.errors import PublishError
-from newswatch.kafka_connection import ClusterProbe, kafka_client_config
-from newswatch.metrics import Metrics
-from newswatch.settings import Settings
-from newswatch.topics import TopicNames
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
-
-
-class Sink(Protocol):
-    """Where finished items go. Each ``publish_*`` returns once the item is safely stored."""
-
-    async def publish_item(self, item: NewsItem) -> None:
-        """Store one matched item; raise ``PublishError`` when that cannot be confirmed."""
-
-    async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        """Store one entry that could not be normalised."""
-
-    async def publish_burst(self, burst: StoryBurst) -> None:
-        """Store one story-burst event."""
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        """Store a feed's checkpoint; returns once it is safely stored."""
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        """Every feed's stored checkpoint, by configured feed URL. Blocking."""
-
-    def is_ready(self) -> bool:
-        """Whether the sink can take items now."""
-
-    async def close(self) -> None:
-        """Deliver what is pending, within the shutdown budget, and release resources."""
-
 
 log = structlog.get_logger("newswatch.publish")
 
@@ -240,40 +213,3 @@ class KafkaSink:
         log.warning("replaced a producer that stopped acknowledging; its records will be re-sent")
         self._metrics.producer_replacements.inc()
         await asyncio.to_thread(stuck.close, 1)
-
-
-class StdoutSink:
-    """Writes each item as one structured-mode CloudEvent JSON line; nothing to acknowledge."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stdout
-
-    async def publish_item(self, item: NewsItem) -> None:
-        """Write the item's event line and flush it."""
-        self._stream.write(structured_event(item_attributes(item), item.model_dump_json()) + "\n")
-        self._stream.flush()
-
-    async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        """Rejected entries are only logged in stdout mode: stdout carries items alone."""
-
-    async def publish_burst(self, burst: StoryBurst) -> None:
-        """Write the burst's event line, like an item's (``type`` tells them apart)."""
-        self._stream.write(
-            structured_event(burst_attributes(burst), burst.model_dump_json()) + "\n"
-        )
-        self._stream.flush()
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        """Nothing is kept between runs in stdout mode."""
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        """Nothing was kept: every run starts afresh."""
-        return {}
-
-    def is_ready(self) -> bool:
-        """Always ready."""
-        return True
-
-    async def close(self) -> None:
-        """Flush the stream."""
-        self._stream.flush()

@@ -5,9 +5,8 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
-from newswatch.errors import FetchFailure
-from newswatch.feed_metrics import FeedMetrics
-from newswatch.parse import FeedProblem
+from newswatch.common.errors import FeedProblem, FetchFailure
+from newswatch.observability.feed_metrics import FeedMetrics
 from newswatch_schemas import RejectionReason
 
 NAMESPACE = "newswatch"

@@ -6,11 +6,9 @@ ingester (on this machine or another) neither skips nor repeats what was done. K
 feed's configured URL; ``<prefix>.state`` keeps the latest record per key.
 """
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
-
-from newswatch.kafka_connection import read_compacted
 
 CHECKPOINT_VERSION: Literal[1] = 1
 
@@ -50,13 +48,3 @@ def decode(value: bytes | None) -> FeedCheckpoint | None:
         return FeedCheckpoint.model_validate_json(value)
     except ValidationError:
         return None
-
-
-def read_checkpoints(client_config: dict[str, Any], topic: str) -> dict[str, FeedCheckpoint]:
-    """Every feed's latest checkpoint, by configured feed URL. Blocking."""
-    latest = {}
-    for key, value in read_compacted(client_config, topic).items():
-        checkpoint = decode(value)
-        if checkpoint is not None:
-            latest[key] = checkpoint
-    return latest

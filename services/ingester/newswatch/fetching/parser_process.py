@@ -20,8 +20,8 @@ from typing import Protocol, Self
 
 import structlog
 
-from newswatch.errors import ParseError
-from newswatch.parse import ParsedFeed, parse_feed
+from newswatch.common.errors import ParseError
+from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
 
 log = structlog.get_logger("newswatch.parsing")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from newswatch.match import CompiledTheme, match
-from newswatch.textnorm import primary_language
+from newswatch.analysis.text import primary_language
+from newswatch.analysis.themes.match import CompiledTheme, match
 
 ENGLISH = "en"
 OTHER = "other"
@@ -21,7 +21,7 @@ LANGUAGE_GROUPS = (ENGLISH, OTHER)
 TARGETS: dict[str, tuple[float, float]] = {ENGLISH: (0.95, 0.90), OTHER: (0.85, 0.85)}
 """Minimum (precision, recall) per theme, per language group."""
 
-BUNDLED_SET = Path(__file__).resolve().parents[3] / "evaluation" / "labelled_items.jsonl"
+BUNDLED_SET = Path(__file__).resolve().parents[4] / "evaluation" / "labelled_items.jsonl"
 
 
 class LabelledSetError(Exception):

@@ -1,0 +1,45 @@
+"""Items as structured-mode CloudEvent JSON lines on stdout, for ``run --once --sink stdout``."""
+
+import sys
+from typing import TextIO
+
+from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from newswatch_schemas.cloudevents import burst_attributes, item_attributes, structured_event
+
+
+class StdoutSink:
+    """Writes each item as one structured-mode CloudEvent JSON line; nothing to acknowledge."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+
+    async def publish_item(self, item: NewsItem) -> None:
+        """Write the item's event line and flush it."""
+        self._stream.write(structured_event(item_attributes(item), item.model_dump_json()) + "\n")
+        self._stream.flush()
+
+    async def publish_rejected(self, rejected: RejectedEntry) -> None:
+        """Rejected entries are only logged in stdout mode: stdout carries items alone."""
+
+    async def publish_burst(self, burst: StoryBurst) -> None:
+        """Write the burst's event line, like an item's (``type`` tells them apart)."""
+        self._stream.write(
+            structured_event(burst_attributes(burst), burst.model_dump_json()) + "\n"
+        )
+        self._stream.flush()
+
+    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
+        """Nothing is kept between runs in stdout mode."""
+
+    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
+        """Nothing was kept: every run starts afresh."""
+        return {}
+
+    def is_ready(self) -> bool:
+        """Always ready."""
+        return True
+
+    async def close(self) -> None:
+        """Flush the stream."""
+        self._stream.flush()

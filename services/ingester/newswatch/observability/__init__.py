@@ -1,0 +1,1 @@
+"""Observability: Prometheus metrics, the per-feed collector, the HTTP health port, logs."""
