@@ -9,7 +9,7 @@ KAFKA_LIBS := deploy/kafka/target/kafka-libs
 LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
 
-.PHONY: help setup run test lint typecheck promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOT
 	fi; \
 	exec $(BIN)/newswatch run $(ARGS)
 
-test: setup lint typecheck promtool ## the whole test suite: ruff, mypy --strict, promtool, pytest on a real broker
+test: setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
 
 lint: $(BIN)/newswatch ## ruff lint and format check
@@ -44,6 +44,9 @@ lint: $(BIN)/newswatch ## ruff lint and format check
 
 typecheck: $(BIN)/newswatch ## mypy --strict
 	$(BIN)/mypy services schemas deploy/kafka/local_broker.py
+
+imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; contracts in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
 
 promtool: ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
 	promtool check config deploy/prometheus/prometheus.yml
