@@ -97,7 +97,7 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
     )
     async with assemble(
         settings,
-        Parts(StaticFeeds(feeds), sink, MemoryCheckpoints()),
+        Parts(StaticFeeds(feeds), sink, MemoryCheckpoints(keep=False)),
         themes=compile_themes(load_themes(None)[1]),
         metrics=Metrics(CollectorRegistry(), "bench"),
     ) as ingester:

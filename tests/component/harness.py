@@ -84,11 +84,11 @@ class Component:
         self.metrics = Metrics(self.registry, "test")
 
     @asynccontextmanager
-    async def ingester(self) -> AsyncIterator[Ingester]:
+    async def ingester(self, settings: Settings = SETTINGS) -> AsyncIterator[Ingester]:
         """A freshly assembled ingester polling ``FEED``, sharing this sink and store (a new
         one is what a restart sees)."""
         async with assemble(
-            SETTINGS,
+            settings,
             Parts(StaticFeeds([FEED]), self.sink, self.store),
             themes=THEMES,
             metrics=self.metrics,

@@ -90,10 +90,14 @@ class MemorySink:
 
 
 class MemoryCheckpoints:
-    """A checkpoint store in a dict; ``failing`` makes every save raise ``PublishError``."""
+    """A checkpoint store in a dict; ``keep=False`` only counts the saves; ``failing`` makes
+    every save raise ``PublishError``."""
 
-    def __init__(self, checkpoints: dict[str, FeedCheckpoint] | None = None) -> None:
+    def __init__(
+        self, checkpoints: dict[str, FeedCheckpoint] | None = None, *, keep: bool = True
+    ) -> None:
         self.checkpoints: dict[str, FeedCheckpoint] = dict(checkpoints or {})
+        self.keep = keep
         self.saves = 0
         self.failing = False
 
@@ -102,8 +106,9 @@ class MemoryCheckpoints:
         return dict(self.checkpoints)
 
     async def save(self, checkpoint: FeedCheckpoint) -> None:
-        """Keep the checkpoint as its feed's latest, unless ``failing``."""
+        """Keep the checkpoint as its feed's latest (or count it), unless ``failing``."""
         if self.failing:
             raise PublishError(f"checkpoint of {checkpoint.feed_url} refused", topic=MEMORY_TOPIC)
         self.saves += 1
-        self.checkpoints[checkpoint.feed_url] = checkpoint
+        if self.keep:
+            self.checkpoints[checkpoint.feed_url] = checkpoint

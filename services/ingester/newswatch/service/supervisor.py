@@ -55,6 +55,7 @@ class Ingester:
         self._running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._accepting = False
         self._stopping = False
+        self._all_stopped = asyncio.Event()
         metrics.feeds.read_gauges_from(self.feed_states)
 
     @property
@@ -103,6 +104,7 @@ class Ingester:
         self._accepting = False
         self._stopping = True
         await asyncio.gather(*(self._stop(url) for url in list(self._running)))
+        self._all_stopped.set()
         source_done.set()
         await following
 
@@ -114,12 +116,15 @@ class Ingester:
             raise
 
     async def set_feeds(self, feeds: list[FeedConfig]) -> None:
-        """Poll exactly ``feeds`` from now on (ignored once stopping).
+        """Poll exactly ``feeds`` from now on.
 
         Feeds that go (or change) are stopped after their poll in flight has finished and its
-        checkpoint was stored; feeds that come resume from their stored checkpoints.
+        checkpoint was stored; feeds that come resume from their stored checkpoints. Once
+        stopping, this returns when every feed has stopped (a group that takes feeds away
+        then hands them to another replica only once this one polls nothing).
         """
         if self._stopping:
+            await self._all_stopped.wait()
             return
         wanted = {feed.url: feed for feed in feeds}
         leaving = [url for url, feed in self._feeds.items() if wanted.get(url) != feed]
