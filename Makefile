@@ -52,8 +52,8 @@ promtool: ## check the Prometheus config and rules, run their unit tests (apt: p
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
 
-unit: $(BIN)/newswatch ## only the tests that need no broker
-	$(BIN)/pytest tests/unit tests/contract
+unit: $(BIN)/newswatch ## only the tests that need no broker (component: the assembled service in memory)
+	$(BIN)/pytest tests/unit tests/component tests/contract
 
 kafka-up: setup ## start the local development broker (prints its address)
 	$(BIN)/python deploy/kafka/local_broker.py start --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)

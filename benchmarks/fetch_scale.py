@@ -21,18 +21,15 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newswatch.analysis.items import TextLimits
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
-from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits
-from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.local.memory import MemoryCheckpoints, MemorySink
 from newswatch.observability.logs import configure_logging
 from newswatch.observability.metrics import Metrics
-from newswatch.service.seen import SeenIds
-from newswatch.service.supervisor import Ingester, PipelineLimits
-from tests.support.memory_sink import MemorySink
+from newswatch.service.assembly import Parts, assemble
+from newswatch.service.feed_sources import StaticFeeds
+from newswatch.settings import Settings
 
 PORT = 18_765
 FEED_BODY = (
@@ -85,20 +82,25 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
         for n in range(feed_count)
     ]
     sink = MemorySink(keep=False)
-    limits = FetchLimits(5, 10, 30, 1024 * 1024, 3)
-    policy = AddressPolicy((ipaddress.ip_network("127.0.0.0/8"),))
-    async with Fetcher(limits, "newswatch-bench", policy) as fetcher:
-        ingester = Ingester(
-            feeds,
-            themes=compile_themes(load_themes(None)[1]),
-            fetcher=fetcher,
-            sink=sink,
-            metrics=Metrics(CollectorRegistry(), "bench"),
-            seen=SeenIds(feed_count * 2),
-            limits=PipelineLimits(
-                ScheduleLimits(300, 60, 3600, 21600), concurrency, per_host, 1000, TextLimits()
-            ),
-        )
+    settings = Settings(
+        connect_timeout_seconds=5,
+        read_timeout_seconds=10,
+        total_timeout_seconds=30,
+        max_body_bytes=1024 * 1024,
+        max_redirects=3,
+        fetch_allow_networks=[ipaddress.ip_network("127.0.0.0/8")],
+        user_agent="newswatch-bench",
+        seen_ids_capacity=max(1000, feed_count * 2),
+        max_concurrent_fetches=concurrency,
+        max_fetches_per_host=per_host,
+        max_entries_per_feed=1000,
+    )
+    async with assemble(
+        settings,
+        Parts(StaticFeeds(feeds), sink, MemoryCheckpoints(keep=False)),
+        themes=compile_themes(load_themes(None)[1]),
+        metrics=Metrics(CollectorRegistry(), "bench"),
+    ) as ingester:
         for label in ("first pass (200 + ETag)", "second pass (all 304)"):
             started = time.perf_counter()
             cpu_started = time.process_time()

@@ -14,16 +14,18 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from newswatch.analysis.items import TextLimits
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits, Validators
-from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.fetching.http import Fetcher, Validators
+from newswatch.local.memory import MemoryCheckpoints, MemorySink
 from newswatch.observability.metrics import Metrics
-from newswatch.service.seen import SeenIds
-from newswatch.service.supervisor import Ingester, PipelineLimits, PollReport
+from newswatch.service.assembly import Parts, assemble, fetch_limits
+from newswatch.service.feed_sources import StaticFeeds
+from newswatch.service.outcome import PollOutcome
+from newswatch.service.supervisor import Ingester
+from newswatch.settings import Settings
 from tests.support.hostile_server import (
     Handler,
     HostileServer,
@@ -36,17 +38,22 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
-from tests.support.memory_sink import MemorySink
 
 pytestmark = pytest.mark.integration
 
-LIMITS = FetchLimits(
-    connect_seconds=1.0,
-    read_seconds=1.0,
-    total_seconds=3.0,
+SETTINGS = Settings(
+    connect_timeout_seconds=1.0,
+    read_timeout_seconds=1.0,
+    total_timeout_seconds=3.0,
     max_body_bytes=4 * 1024 * 1024,
     max_redirects=3,
+    fetch_allow_networks=[ipaddress.ip_network("127.0.0.1/32")],
+    max_concurrent_fetches=8,
+    max_fetches_per_host=8,
+    user_agent="newswatch-test",
+    seen_ids_capacity=10_000,
 )
+LIMITS = fetch_limits(SETTINGS)
 DEADLINE_SECONDS = LIMITS.total_seconds + 2.0
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
@@ -57,34 +64,29 @@ class Harness:
     def __init__(self, server: HostileServer) -> None:
         self.server = server
         self.sink = MemorySink()
+        self.store = MemoryCheckpoints()
         self.registry = CollectorRegistry()
         self.metrics = Metrics(self.registry, "test")
 
-    def poll(self, path: str, *, max_entries: int = 1000) -> tuple[PollReport, Ingester, float]:
+    def poll(self, path: str, *, max_entries: int = 1000) -> tuple[PollOutcome, Ingester, float]:
         feed = FeedConfig(url=self.server.url(path), name=path.strip("/").replace("/", "-"))
         return asyncio.run(self._poll(feed, max_entries))
 
-    async def _poll(self, feed: FeedConfig, max_entries: int) -> tuple[PollReport, Ingester, float]:
-        policy = AddressPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-        async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
-            ingester = Ingester(
-                [feed],
-                themes=compile_themes(load_themes(None)[1]),
-                fetcher=fetcher,
-                sink=self.sink,
-                metrics=self.metrics,
-                seen=SeenIds(10_000),
-                limits=PipelineLimits(
-                    schedule=ScheduleLimits(300, 60, 3600, 21600),
-                    max_concurrent_fetches=8,
-                    max_fetches_per_host=8,
-                    max_entries_per_feed=max_entries,
-                    text=TextLimits(1000, 20_000),
-                ),
-            )
+    def parts(self, feed: FeedConfig) -> Parts:
+        return Parts(StaticFeeds([feed]), self.sink, self.store)
+
+    async def _poll(
+        self, feed: FeedConfig, max_entries: int
+    ) -> tuple[PollOutcome, Ingester, float]:
+        async with assemble(
+            SETTINGS.model_copy(update={"max_entries_per_feed": max_entries}),
+            self.parts(feed),
+            themes=compile_themes(load_themes(None)[1]),
+            metrics=self.metrics,
+        ) as ingester:
             started = time.monotonic()
-            report = await ingester.poll(feed)
-            return report, ingester, time.monotonic() - started
+            (outcome,) = await ingester.run_once()
+            return outcome, ingester, time.monotonic() - started
 
     def problems(self, feed: str, problem: str) -> float:
         value = self.registry.get_sample_value(
@@ -143,7 +145,7 @@ def test_quadratic_entity_blowup_is_defused(server: HostileServer, harness: Harn
     report, _, elapsed = harness.poll("/quadratic")
     assert report.status == "ok"
     assert elapsed < DEADLINE_SECONDS
-    assert report.entries == 2
+    assert report.counts.entries == 2
     assert [item.url for item in harness.sink.items] == ["http://hostile.test/q1"]
 
 
@@ -220,7 +222,7 @@ def test_misdeclared_encoding_is_counted(server: HostileServer, harness: Harness
     server.routes["/cp1256"] = static(body, Content_Type="application/rss+xml; charset=utf-8")
     report, _, _ = harness.poll("/cp1256")
     assert report.status == "ok"
-    assert report.entries == 1
+    assert report.counts.entries == 1
     assert (
         harness.problems("cp1256", "encoding_suspect")
         + harness.problems("cp1256", "not_well_formed")
@@ -291,14 +293,14 @@ def test_loopback_is_refused_unless_allowed(server: HostileServer) -> None:
 def test_zero_entries(server: HostileServer, harness: Harness) -> None:
     server.routes["/none"] = static(rss())
     report, _, _ = harness.poll("/none")
-    assert (report.status, report.entries) == ("ok", 0)
+    assert (report.status, report.counts.entries) == ("ok", 0)
 
 
 def test_ten_thousand_entries_are_capped(server: HostileServer, harness: Harness) -> None:
     server.routes["/many"] = static(rss(*(good_item(f"n{n}") for n in range(10_000))))
     report, _, elapsed = harness.poll("/many", max_entries=1000)
     assert report.status == "ok"
-    assert report.entries == 1000
+    assert report.counts.entries == 1000
     assert len(harness.sink.items) == 1000
     assert harness.problems("many", "too_many_entries") == 1
     assert elapsed < 30
@@ -307,7 +309,7 @@ def test_ten_thousand_entries_are_capped(server: HostileServer, harness: Harness
 def test_duplicate_guids_are_published_once(server: HostileServer, harness: Harness) -> None:
     server.routes["/dupes"] = static(rss(good_item("d"), good_item("d"), good_item("d", "Ghazni")))
     report, _, _ = harness.poll("/dupes")
-    assert report.entries == 3
+    assert report.counts.entries == 3
     assert len(harness.sink.items) == 1
 
 
@@ -328,7 +330,7 @@ def test_bad_dates_fall_back_to_fetch_time(
     item = good_item("dt").replace("Mon, 04 May 2020 10:00:00 GMT", date)
     server.routes["/dates"] = static(rss(item))
     report, _, _ = harness.poll("/dates")
-    assert report.published == 1
+    assert report.counts.published == 1
     (published,) = harness.sink.items
     assert published.published_at_estimated
     assert published.published_at == published.fetched_at
@@ -359,22 +361,12 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
     feed = FeedConfig(url=server.url("/broken"), name="broken")
 
     async def poll_three_times() -> list[float]:
-        policy = AddressPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-        async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
-            ingester = Ingester(
-                [feed],
-                themes=(),
-                fetcher=fetcher,
-                sink=harness.sink,
-                metrics=harness.metrics,
-                seen=SeenIds(1000),
-                limits=PipelineLimits(
-                    ScheduleLimits(300, 60, 3600, 21600), 4, 2, 100, TextLimits()
-                ),
-            )
+        async with assemble(
+            SETTINGS, harness.parts(feed), themes=(), metrics=harness.metrics
+        ) as ingester:
             intervals = []
             for _ in range(3):
-                await ingester.poll(feed)
+                await ingester.run_once()
                 intervals.append(ingester.states["broken"].interval_seconds)
             return intervals
 

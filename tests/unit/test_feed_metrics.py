@@ -1,10 +1,46 @@
-"""Per-feed series built at scrape time: zeros from the start, counts, buckets, removal."""
+"""Per-feed series built at scrape time: zeros from the start, counts, buckets, removal, and
+gauges read from the feeds' states."""
 
-import pytest
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
 from prometheus_client import CollectorRegistry, generate_latest
 
-from newswatch.observability.feed_metrics import FeedMetrics
+from newswatch.observability.feed_metrics import FeedMetrics, FeedReading
 from newswatch.observability.metrics import FETCH_OUTCOMES, Metrics
+
+GAUGE_NAMES = (
+    "feed_up",
+    "feed_consecutive_failures",
+    "feed_http_status",
+    "feed_poll_interval_seconds",
+    "feed_next_poll_timestamp_seconds",
+    "feed_last_success_timestamp_seconds",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A feed's state as the gauges read it."""
+
+    consecutive_failures: int = 0
+    last_status: int | None = None
+    interval_seconds: float = 300.0
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    next_poll: datetime | None = None
+
+
+LAST_SUCCESS = datetime(2025, 5, 4, 9, 0, tzinfo=UTC)
+NEXT_POLL = datetime(2025, 5, 4, 10, 20, tzinfo=UTC)
+POLLED_AND_FAILING = Reading(
+    consecutive_failures=2,
+    last_status=None,
+    interval_seconds=1200.0,
+    last_attempt=datetime(2025, 5, 4, 10, 0, tzinfo=UTC),
+    last_success=LAST_SUCCESS,
+    next_poll=NEXT_POLL,
+)
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
@@ -34,7 +70,7 @@ def test_counts_gauges_and_duration_buckets() -> None:
     feeds.count_fetch("kabul", "timeout")
     feeds.count_problem("kabul", "doctype_removed")
     feeds.count_received("kabul", wire_bytes=1200, entries=30)
-    feeds.set_gauge("kabul", "feed_up", 0)
+    feeds.read_gauges_from(lambda: {"kabul": POLLED_AND_FAILING})
     assert sample(registry, "nw_feed_fetches_total", feed="kabul", outcome="ok") == 2
     assert sample(registry, "nw_feed_fetches_total", feed="kabul", outcome="timeout") == 2
     assert sample(registry, "nw_feed_problems_total", feed="kabul", problem="doctype_removed") == 1
@@ -63,7 +99,44 @@ def test_a_removed_feed_drops_out_and_others_stay() -> None:
     assert 'nw_feed_fetches_total{feed="herat",outcome="ok"} 1.0' in exposition
 
 
-def test_only_the_known_gauges_can_be_set() -> None:
+def test_gauges_are_read_from_the_states_at_each_scrape() -> None:
+    registry = CollectorRegistry()
     feeds = FeedMetrics("nw", ["ok"], [])
-    with pytest.raises(KeyError, match="feed_mood"):
-        feeds.set_gauge("kabul", "feed_mood", 1)
+    registry.register(feeds)
+    feeds.add("kabul")
+    states: dict[str, FeedReading] = {"kabul": POLLED_AND_FAILING}
+    feeds.read_gauges_from(lambda: dict(states))
+    assert sample(registry, "nw_feed_up", feed="kabul") == 0
+    assert sample(registry, "nw_feed_consecutive_failures", feed="kabul") == 2
+    assert sample(registry, "nw_feed_http_status", feed="kabul") == 0
+    assert sample(registry, "nw_feed_poll_interval_seconds", feed="kabul") == 1200
+    assert sample(registry, "nw_feed_next_poll_timestamp_seconds", feed="kabul") == (
+        NEXT_POLL.timestamp()
+    )
+    assert sample(registry, "nw_feed_last_success_timestamp_seconds", feed="kabul") == (
+        LAST_SUCCESS.timestamp()
+    )
+    states["kabul"] = replace(POLLED_AND_FAILING, consecutive_failures=0, last_status=200)
+    assert sample(registry, "nw_feed_up", feed="kabul") == 1
+    assert sample(registry, "nw_feed_http_status", feed="kabul") == 200
+
+
+def test_a_feed_not_polled_yet_has_no_gauges_but_its_counters() -> None:
+    registry = CollectorRegistry()
+    feeds = FeedMetrics("nw", ["ok"], [])
+    registry.register(feeds)
+    feeds.add("kabul")
+    feeds.read_gauges_from(lambda: {"kabul": Reading()})
+    assert sample(registry, "nw_feed_fetches_total", feed="kabul", outcome="ok") == 0
+    for gauge in GAUGE_NAMES:
+        assert sample(registry, f"nw_{gauge}", feed="kabul") is None
+
+
+def test_a_removed_feed_has_no_gauges_even_with_a_state() -> None:
+    registry = CollectorRegistry()
+    feeds = FeedMetrics("nw", ["ok"], [])
+    registry.register(feeds)
+    feeds.add("kabul")
+    feeds.read_gauges_from(lambda: {"kabul": POLLED_AND_FAILING})
+    feeds.remove("kabul")
+    assert 'feed="kabul"' not in generate_latest(registry).decode()

@@ -37,9 +37,11 @@ from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import load_feeds
 from newswatch.observability.feed_table import render_table
 from newswatch.observability.logs import configure_logging
+from newswatch.service.assembly import RunMode
 from newswatch.settings import load_settings
 
 EXIT_CONFIG_ERROR = 2
+EXIT_USAGE = 2
 EXIT_UNREACHABLE = 1
 DEFAULT_SERVICE_URL = "http://127.0.0.1:9120"
 MATCH_TEXT_LIMIT = 100_000
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sink",
         choices=["kafka", "stdout"],
         default="kafka",
-        help="kafka (default), or stdout: one structured CloudEvent JSON line per item",
+        help="kafka (default), or stdout with --once: one structured CloudEvent JSON line per item",
     )
     run.add_argument(
         "--bootstrap-servers",
@@ -193,7 +195,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG_ERROR
 
 
+def run_mode(*, once: bool, sink: str) -> RunMode:
+    """The run mode the ``run`` flags ask for; ``ValueError`` for the stdout sink without
+    ``--once`` (the service runs against Kafka)."""
+    if not once:
+        if sink != "kafka":
+            raise ValueError("--sink stdout needs --once: the service runs against Kafka")
+        return RunMode.SERVICE
+    return RunMode.ONCE_TO_STDOUT if sink == "stdout" else RunMode.ONCE_TO_KAFKA
+
+
 def _run(args: argparse.Namespace) -> int:
+    try:
+        mode = run_mode(once=args.once, sink=args.sink)
+    except ValueError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return EXIT_USAGE
     flag_names = (
         "feeds_file",
         "themes_file",
@@ -206,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
-    return asyncio.run(run_service(settings, once=args.once, sink_kind=args.sink))
+    return asyncio.run(run_service(settings, mode))
 
 
 def _get_json(url: str) -> tuple[int, Any]:

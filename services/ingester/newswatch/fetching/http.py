@@ -118,13 +118,24 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
 
 
 class Fetcher:
-    """Shared HTTP client for all feeds; use ``async with``."""
+    """Shared HTTP client for all feeds; use ``async with``.
 
-    def __init__(self, limits: FetchLimits, user_agent: str, policy: AddressPolicy) -> None:
+    ``transport`` stands in for the network in tests (``httpx.MockTransport``): it dials no
+    address, so the address policy has nothing to check; the limits hold as ever.
+    """
+
+    def __init__(
+        self,
+        limits: FetchLimits,
+        user_agent: str,
+        policy: AddressPolicy,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._limits = limits
         self._policy = policy
         self._client = httpx.AsyncClient(
-            transport=_PolicyTransport(policy),
+            transport=transport if transport is not None else _PolicyTransport(policy),
             timeout=httpx.Timeout(
                 limits.read_seconds, connect=limits.connect_seconds, pool=limits.total_seconds
             ),

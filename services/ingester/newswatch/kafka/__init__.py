@@ -1,2 +1,3 @@
-"""Kafka delivery: client settings, the acknowledging producer sink, checkpoints in a
-compacted topic, the fleet's shared feed list, topic names."""
+"""Kafka sides of the service's interfaces: the event sink and the checkpoint store sharing one
+acknowledging producer, the fleet's feed source (the consumer group on the feeds topic); client
+settings and topic names."""

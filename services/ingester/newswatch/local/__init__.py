@@ -1,1 +1,2 @@
-"""Local sides of the service's interfaces: sinks and sources that need no Kafka."""
+"""Local sides of the service's interfaces: the stdout sink, and the in-memory event sink and
+checkpoint store for tests and benchmarks."""

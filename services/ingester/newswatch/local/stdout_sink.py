@@ -3,13 +3,14 @@
 import sys
 from typing import TextIO
 
-from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 from newswatch_schemas.cloudevents import burst_attributes, item_attributes, structured_event
 
 
 class StdoutSink:
-    """Writes each item as one structured-mode CloudEvent JSON line; nothing to acknowledge."""
+    """An event sink writing each item as one structured-mode CloudEvent JSON line; nothing to
+    acknowledge. It keeps no checkpoints: ``--once`` to stdout pairs it with an empty in-memory
+    store, so every run starts afresh."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
@@ -28,13 +29,6 @@ class StdoutSink:
             structured_event(burst_attributes(burst), burst.model_dump_json()) + "\n"
         )
         self._stream.flush()
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        """Nothing is kept between runs in stdout mode."""
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        """Nothing was kept: every run starts afresh."""
-        return {}
 
     def is_ready(self) -> bool:
         """Always ready."""

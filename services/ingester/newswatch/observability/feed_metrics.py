@@ -4,14 +4,18 @@ One replica polls thousands of feeds. As prometheus_client children (a counter p
 outcome, a histogram per feed, six gauges), each feed cost some 25 KiB: 244 MiB for 10,000
 feeds (benchmarks/freshness_bench.py), most of a replica's memory. Here a feed is a small
 record of counts; the samples are built by ``collect`` while ``/metrics`` is being read. The
+counters (fetches by outcome, problems, bytes, entries, fetch durations) are counted as polls
+go; the gauges are read from the feeds' states at scrape time (``read_gauges_from``). The
 series are the same as before: every outcome and problem of a feed exists at zero from the
 moment the feed is polled here, so rates and alerts see it from the start; a feed handed to
 another replica (or removed) drops out.
 """
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -35,18 +39,78 @@ class _Feed:
     items_total: int = 0
     durations: list[int] = field(default_factory=lambda: [0] * (len(FETCH_DURATION_BUCKETS) + 1))
     duration_sum: float = 0.0
-    gauges: dict[str, float] = field(default_factory=dict)
 
 
-GAUGES = {
-    "feed_up": "1 when the feed's last poll succeeded, else 0.",
-    "feed_consecutive_failures": "Failed polls in a row (0 after a success).",
-    "feed_http_status": "HTTP status of the feed's last answer (0: no answer).",
-    "feed_poll_interval_seconds": "Current interval between polls of the feed.",
-    "feed_next_poll_timestamp_seconds": "When the feed is next due.",
-    "feed_last_success_timestamp_seconds": "When the feed was last fetched and parsed.",
+class FeedReading(Protocol):
+    """What the per-feed gauges show of a feed's state (``service.feed_state.FeedState``)."""
+
+    @property
+    def consecutive_failures(self) -> int:
+        """Failed polls in a row."""
+
+    @property
+    def last_status(self) -> int | None:
+        """HTTP status of the last answer."""
+
+    @property
+    def interval_seconds(self) -> float:
+        """Current interval between polls."""
+
+    @property
+    def last_attempt(self) -> datetime | None:
+        """When the feed was last polled; None before its first poll here."""
+
+    @property
+    def last_success(self) -> datetime | None:
+        """When the feed was last fetched and parsed."""
+
+    @property
+    def next_poll(self) -> datetime | None:
+        """When the feed is next due."""
+
+
+Readings = Callable[[], Mapping[str, FeedReading]]
+"""Every feed's current state by feed name; called on the HTTP server's thread, so it must
+return a mapping nobody changes meanwhile (a copy)."""
+
+
+def _polled(value: Callable[[FeedReading], float]) -> Callable[[FeedReading], float | None]:
+    """A gauge that exists once the feed was polled here."""
+    return lambda reading: value(reading) if reading.last_attempt is not None else None
+
+
+def _timestamp(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+GAUGES: dict[str, tuple[str, Callable[[FeedReading], float | None]]] = {
+    "feed_up": (
+        "1 when the feed's last poll succeeded, else 0.",
+        _polled(lambda reading: 1 if reading.consecutive_failures == 0 else 0),
+    ),
+    "feed_consecutive_failures": (
+        "Failed polls in a row (0 after a success).",
+        _polled(lambda reading: reading.consecutive_failures),
+    ),
+    "feed_http_status": (
+        "HTTP status of the feed's last answer (0: no answer).",
+        _polled(lambda reading: reading.last_status or 0),
+    ),
+    "feed_poll_interval_seconds": (
+        "Current interval between polls of the feed.",
+        _polled(lambda reading: reading.interval_seconds),
+    ),
+    "feed_next_poll_timestamp_seconds": (
+        "When the feed is next due.",
+        lambda reading: _timestamp(reading.next_poll),
+    ),
+    "feed_last_success_timestamp_seconds": (
+        "When the feed was last fetched and parsed.",
+        lambda reading: _timestamp(reading.last_success),
+    ),
 }
-"""The per-feed gauges: name (without the namespace) and help text."""
+"""The per-feed gauges: name (without the namespace), help text, and the value a feed's state
+gives (None: no sample)."""
 
 
 class FeedMetrics(Collector):
@@ -57,6 +121,11 @@ class FeedMetrics(Collector):
         self._outcomes = tuple(outcomes)
         self._problems = tuple(problems)
         self._feeds: dict[str, _Feed] = {}
+        self._readings: Readings = dict
+
+    def read_gauges_from(self, readings: Readings) -> None:
+        """Take the gauges from ``readings`` at each scrape (the ingester's feed states)."""
+        self._readings = readings
 
     def add(self, feed: str) -> None:
         """Start the feed's series at zero (kept if it has them already)."""
@@ -85,19 +154,13 @@ class FeedMetrics(Collector):
         series.bytes_total += wire_bytes
         series.items_total += entries
 
-    def set_gauge(self, feed: str, name: str, value: float) -> None:
-        """Set one of ``GAUGES`` for the feed."""
-        if name not in GAUGES:
-            raise KeyError(f"not a per-feed gauge: {name}")
-        self._series(feed).gauges[name] = value
-
     def describe(self) -> Iterator[Metric]:
         """The families, without samples (so registering does not collect)."""
-        return self._families({})
+        return self._families({}, {})
 
     def collect(self) -> Iterator[Metric]:
         """Every feed's samples, built now. Runs on the HTTP server's thread."""
-        return self._families(dict(self._feeds))
+        return self._families(dict(self._feeds), self._readings())
 
     def _series(self, feed: str) -> _Feed:
         series = self._feeds.get(feed)
@@ -105,7 +168,9 @@ class FeedMetrics(Collector):
             series = self._feeds[feed] = _Feed()
         return series
 
-    def _families(self, feeds: dict[str, _Feed]) -> Iterator[Metric]:
+    def _families(
+        self, feeds: dict[str, _Feed], readings: Mapping[str, FeedReading]
+    ) -> Iterator[Metric]:
         prefix = f"{self._namespace}_"
         fetches = CounterMetricFamily(
             prefix + "feed_fetches", "Feed polls, by outcome.", labels=["feed", "outcome"]
@@ -128,7 +193,7 @@ class FeedMetrics(Collector):
         )
         gauges = {
             name: GaugeMetricFamily(prefix + name, help_text, labels=["feed"])
-            for name, help_text in GAUGES.items()
+            for name, (help_text, _) in GAUGES.items()
         }
         for name, series in feeds.items():
             counts = dict(series.fetches)
@@ -140,8 +205,13 @@ class FeedMetrics(Collector):
             wire.add_metric([name], series.bytes_total)
             entries.add_metric([name], series.items_total)
             durations.add_metric([name], _cumulative(series.durations), series.duration_sum)
-            for gauge, value in dict(series.gauges).items():
-                gauges[gauge].add_metric([name], value)
+            reading = readings.get(name)
+            if reading is None:
+                continue
+            for gauge, (_, value_of) in GAUGES.items():
+                value = value_of(reading)
+                if value is not None:
+                    gauges[gauge].add_metric([name], value)
         yield from (fetches, durations, wire, problems, entries, *gauges.values())
 
 

@@ -2,7 +2,6 @@
 publish. An entry counts as done (its id is remembered) only once the sink confirmed it."""
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -15,27 +14,14 @@ from newswatch.analysis.themes.match import CompiledTheme, match
 from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
 from newswatch.common.raw_entry import RawEntry
 from newswatch.observability.metrics import Metrics
-from newswatch.service.ports import Sink
+from newswatch.service.outcome import EntryResult
+from newswatch.service.ports import EventSink
 from newswatch.service.seen import SeenIds
 from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.entries")
 
 ENTRY_EXCERPT_CHARS = 300
-
-
-@dataclass(slots=True)
-class PollReport:
-    """What one poll of one feed did; logged as one line."""
-
-    status: str = ""
-    entries: int = 0
-    new: int = 0
-    matched: int = 0
-    published: int = 0
-    rejected: int = 0
-    failed: int = 0
-    fetch_seconds: float | None = None
 
 
 class EntryProcessor:
@@ -45,7 +31,7 @@ class EntryProcessor:
         self,
         *,
         themes: tuple[CompiledTheme, ...],
-        sink: Sink,
+        sink: EventSink,
         metrics: Metrics,
         seen: SeenIds,
         text_limits: TextLimits,
@@ -68,14 +54,12 @@ class EntryProcessor:
         identity: str,
         context: FeedContext,
         fetched_at: datetime,
-        report: PollReport,
-    ) -> bool:
-        """Normalise, match and publish one new entry; False when the sink did not confirm it."""
+    ) -> EntryResult:
+        """Normalise, match and publish one new entry; what became of it."""
         structlog.contextvars.bind_contextvars(item_id=identity)
         try:
             item = normalise_entry(entry, context, fetched_at, self._text_limits)
         except EntryRejectedError as rejection:
-            report.rejected += 1
             self._metrics.items_dropped.labels(rejection.reason.value).inc()
             log.warning(
                 "entry rejected",
@@ -84,7 +68,8 @@ class EntryProcessor:
                 entry_index=entry.index,
             )
             rejected = rejected_record(entry, identity, context, fetched_at, rejection)
-            return await self._deliver(identity, self._sink.publish_rejected(rejected), report)
+            delivered = await self._deliver(identity, self._sink.publish_rejected(rejected))
+            return EntryResult.REJECTED if delivered else EntryResult.REJECTED_FAILED
         if item.published_at_estimated:
             self._metrics.feeds.count_problem(context.name, FeedProblem.DATE_ESTIMATED.value)
             log.info(
@@ -96,8 +81,7 @@ class EntryProcessor:
         if not themes:
             self._metrics.items_dropped.labels("no_theme").inc()
             self._seen.add(identity)
-            return True
-        report.matched += 1
+            return EntryResult.NO_THEME
         theme_names = [theme.theme for theme in themes]
         for theme in theme_names:
             self._metrics.items_matched.labels(theme).inc()
@@ -113,11 +97,10 @@ class EntryProcessor:
                 "places": list(facts.places),
             }
         matched = item.model_copy(update=update)
-        delivered = await self._deliver(identity, self._sink.publish_item(matched), report)
-        if delivered:
-            report.published += 1
-            await self._follow_story(story, theme_names)
-        return delivered
+        if not await self._deliver(identity, self._sink.publish_item(matched)):
+            return EntryResult.PUBLISH_FAILED
+        await self._follow_story(story, theme_names)
+        return EntryResult.PUBLISHED
 
     async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
         """Count the story and its sources; publish a burst when this item completes one."""
@@ -140,14 +123,11 @@ class EntryProcessor:
         for theme in burst.themes:
             self._metrics.story_bursts.labels(theme).inc()
 
-    async def _deliver(
-        self, identity: str, publishing: Awaitable[None], report: PollReport
-    ) -> bool:
+    async def _deliver(self, identity: str, publishing: Awaitable[None]) -> bool:
         """Await one publication; remember the id only once it is acknowledged."""
         try:
             await publishing
         except PublishError as error:
-            report.failed += 1
             log.error(
                 "publish failed; will retry at the next poll", error=str(error), item_id=identity
             )

@@ -1,31 +1,52 @@
-"""The interfaces the service core is assembled from."""
+"""The interfaces the service core is assembled from: where feeds come from, where events go,
+where checkpoints are kept. Each has a real side (Kafka, the feeds file, stdout) and an
+in-memory side (``local.memory``) for tests and benchmarks."""
 
-from typing import Protocol
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch.common.feeds import FeedConfig
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 
+Assign = Callable[[list[FeedConfig]], Coroutine[Any, Any, None]]
+"""Poll exactly these feeds from now on (the whole list each time, not a difference)."""
 
-class Sink(Protocol):
-    """Where finished items go. Each ``publish_*`` returns once the item is safely stored."""
+
+class EventSink(Protocol):
+    """Where finished events go. Each ``publish_*`` returns once the event is safely stored."""
 
     async def publish_item(self, item: NewsItem) -> None:
         """Store one matched item; raise ``PublishError`` when that cannot be confirmed."""
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        """Store one entry that could not be normalised."""
+        """Store one entry that could not be normalised; ``PublishError`` as above."""
 
     async def publish_burst(self, burst: StoryBurst) -> None:
-        """Store one story-burst event."""
-
-    async def save_checkpoint(self, checkpoint: FeedCheckpoint) -> None:
-        """Store a feed's checkpoint; returns once it is safely stored."""
-
-    def load_checkpoints(self) -> dict[str, FeedCheckpoint]:
-        """Every feed's stored checkpoint, by configured feed URL. Blocking."""
+        """Store one story-burst event; ``PublishError`` as above."""
 
     def is_ready(self) -> bool:
-        """Whether the sink can take items now."""
+        """Whether the sink can take events now (polling waits while it cannot)."""
 
     async def close(self) -> None:
         """Deliver what is pending, within the shutdown budget, and release resources."""
+
+
+class CheckpointStore(Protocol):
+    """Where each feed's checkpoint is kept between runs (and between replicas)."""
+
+    def load_all(self) -> dict[str, FeedCheckpoint]:
+        """Every feed's latest checkpoint, by configured feed URL. Blocking."""
+
+    async def save(self, checkpoint: FeedCheckpoint) -> None:
+        """Store one feed's checkpoint; return once stored, or raise ``PublishError``."""
+
+
+class FeedSource(Protocol):
+    """What the service should poll, and when that changes."""
+
+    async def follow(self, assign: Assign, until: asyncio.Event) -> None:
+        """Hand the feeds to poll to ``assign`` (at once if the source knows them), and again
+        whenever they change, until ``until`` is set; then return. A source that knows its
+        feeds and is called with ``until`` already set hands them over once and returns."""

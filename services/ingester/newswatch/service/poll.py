@@ -1,0 +1,240 @@
+"""One poll of one feed: fetch → parse → each new entry (``entries``) → checkpoint.
+
+A poll reads the feed's state and returns an immutable ``PollOutcome``; it changes no state
+itself (``FeedState.apply`` does). The validators and done ids move on only when every record
+of the poll was acknowledged, and the checkpoint is stored only after that; an item is
+remembered as done only once acknowledged, so a failed publication is retried at the next
+poll instead of being lost. Fetches are bounded globally and per host.
+"""
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import structlog
+
+from newswatch.analysis.items import FeedContext, entry_id
+from newswatch.common.errors import FetchError, ParseError, PublishError
+from newswatch.fetching.feed_parser import ParsedFeed
+from newswatch.fetching.http import Fetcher, FetchResult
+from newswatch.fetching.parser_process import Parser
+from newswatch.fetching.scheduling import publishing_interval, with_jitter
+from newswatch.observability.metrics import Metrics
+from newswatch.service.entries import EntryProcessor
+from newswatch.service.feed_state import FeedState
+from newswatch.service.outcome import EntryCounts, PollOutcome, Progress
+from newswatch.service.ports import CheckpointStore
+from newswatch.service.seen import SeenIds
+
+log = structlog.get_logger("newswatch.pipeline")
+
+PROBLEM_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PollLimits:
+    """How many fetches run at once, in all and per host, and how many entries a document
+    may contribute."""
+
+    max_concurrent_fetches: int
+    max_fetches_per_host: int
+    max_entries_per_feed: int
+
+
+class FeedPoller:
+    """Polls one feed at a time on behalf of the supervisor; shared by all feeds, so that the
+    fetch limits hold across them."""
+
+    def __init__(
+        self,
+        *,
+        fetcher: Fetcher,
+        parser: Parser,
+        entries: EntryProcessor,
+        store: CheckpointStore,
+        metrics: Metrics,
+        seen: SeenIds,
+        limits: PollLimits,
+    ) -> None:
+        self._fetcher = fetcher
+        self._parser = parser
+        self._entries = entries
+        self._store = store
+        self._metrics = metrics
+        self._seen = seen
+        self._limits = limits
+        self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+
+    async def poll(self, state: FeedState) -> PollOutcome:
+        """Fetch, parse and publish the feed, then store its checkpoint if it moved on.
+
+        Failures are in the outcome, never raised.
+        """
+        started = time.monotonic()
+        outcome = await self._read(state)
+        if outcome.succeeded:
+            stored = await self._store_checkpoint(state.apply(outcome))
+            outcome = replace(outcome, checkpoint_stored=stored)
+        self._metrics.feeds.count_fetch(state.name, outcome.status, duration=outcome.fetch_seconds)
+        return replace(
+            outcome,
+            finished_at=datetime.now(UTC),
+            duration_seconds=time.monotonic() - started,
+            jitter=with_jitter(1.0),
+        )
+
+    async def _read(self, state: FeedState) -> PollOutcome:
+        """Fetch → parse → publish; the outcome's timing is the fetch's until ``poll`` ends."""
+        attempted_at, fetch_seconds, fetched = await self._fetch(state)
+        attempt = PollOutcome(
+            status="",
+            attempted_at=attempted_at,
+            finished_at=attempted_at,
+            duration_seconds=fetch_seconds,
+            fetch_seconds=fetch_seconds,
+        )
+        if isinstance(fetched, FetchError):
+            return replace(
+                attempt,
+                status=fetched.reason.value,
+                error=str(fetched),
+                http_status=fetched.status,
+                retry_after=fetched.retry_after,
+            )
+        answered = replace(
+            attempt,
+            status="not_modified" if fetched.not_modified else "ok",
+            http_status=fetched.status,
+            wire_bytes=fetched.wire_bytes,
+            moved_to=self._moved(state, fetched),
+            server_hint=fetched.cache_seconds,
+        )
+        if fetched.not_modified:
+            return answered
+        url = answered.moved_to or state.url
+        try:
+            parsed = await self._parse(state.name, url, fetched)
+        except ParseError as error:
+            return replace(answered, status="parse_error", error=str(error))
+        counts, progress = await self._publish(state, fetched, parsed)
+        server_hint = answered.server_hint
+        if parsed.ttl_seconds is not None:
+            server_hint = max(server_hint or 0.0, parsed.ttl_seconds)
+        return replace(
+            answered,
+            server_hint=server_hint,
+            parsed=True,
+            publishing_gap_seconds=publishing_interval(
+                (entry.published for entry in parsed.entries if entry.published is not None),
+                datetime.now(UTC),
+            ),
+            counts=counts,
+            progress=progress,
+        )
+
+    async def _fetch(self, state: FeedState) -> tuple[datetime, float, FetchResult | FetchError]:
+        """When the fetch began (once it had its slots), how long it took, what it got."""
+        host = urlsplit(state.url).hostname or ""
+        host_slots = self._host_slots.setdefault(
+            host, asyncio.Semaphore(self._limits.max_fetches_per_host)
+        )
+        async with host_slots, self._fetch_slots:
+            attempted_at = datetime.now(UTC)
+            started = time.monotonic()
+            try:
+                result: FetchResult | FetchError = await self._fetcher.fetch(
+                    state.url, state.validators
+                )
+            except FetchError as error:
+                result = error
+            fetch_seconds = time.monotonic() - started
+        if isinstance(result, FetchResult):
+            self._metrics.feeds.count_received(state.name, wire_bytes=result.wire_bytes)
+        return attempted_at, fetch_seconds, result
+
+    @staticmethod
+    def _moved(state: FeedState, result: FetchResult) -> str | None:
+        """The feed's new address when it moved permanently; None when it did not."""
+        if not result.permanent_url or result.permanent_url == state.url:
+            return None
+        log.info("feed moved permanently; polling its new address", new_url=result.permanent_url)
+        return result.permanent_url
+
+    async def _parse(self, name: str, url: str, result: FetchResult) -> ParsedFeed:
+        """Parse off the event loop, so that a large feed never holds up the others' fetches."""
+        parsed = await self._parser.parse(
+            result.body,
+            feed_url=url,
+            content_type=result.content_type,
+            base_url=result.final_url,
+            max_entries=self._limits.max_entries_per_feed,
+        )
+        for problem in sorted(parsed.problems):
+            self._metrics.feeds.count_problem(name, problem.value)
+            log.warning(
+                "feed problem", problem=problem.value, detail=parsed.detail[:PROBLEM_DETAIL_CHARS]
+            )
+        return parsed
+
+    async def _publish(
+        self, state: FeedState, result: FetchResult, parsed: ParsedFeed
+    ) -> tuple[EntryCounts, Progress | None]:
+        """Publish the new entries, all at once; the progress only if all were acknowledged."""
+        context = FeedContext(
+            url=state.configured_url,
+            name=state.name,
+            base_url=result.final_url,
+            language=parsed.language,
+        )
+        fetched_at = datetime.now(UTC)
+        self._metrics.feeds.count_received(state.name, entries=len(parsed.entries))
+        pending = []
+        batch_ids: set[str] = set()
+        document_ids = [entry_id(entry, context) for entry in parsed.entries]
+        for entry, identity in zip(parsed.entries, document_ids, strict=True):
+            if identity in self._seen or identity in batch_ids:
+                self._metrics.items_dropped.labels("duplicate").inc()
+                continue
+            batch_ids.add(identity)
+            pending.append(
+                asyncio.create_task(self._entries.handle(entry, identity, context, fetched_at))
+            )
+        results = await asyncio.gather(*pending)
+        counts = EntryCounts.tally(len(parsed.entries), results)
+        if not all(ending.acknowledged for ending in results):
+            return counts, None
+        done = frozenset(identity for identity in document_ids if identity in self._seen)
+        return counts, Progress(result.validators, done)
+
+    async def _store_checkpoint(self, after: FeedState) -> bool | None:
+        """Store the checkpoint of the state after a successful poll, unless the stored one is
+        current (None). On failure (False) it is retried after the next poll."""
+        if after.checkpoint_saved:
+            return None
+        try:
+            await self._store.save(after.checkpoint(datetime.now(UTC)))
+        except PublishError as error:
+            log.error("checkpoint not stored; will retry after the next poll", error=str(error))
+            return False
+        return True
+
+
+def log_poll(outcome: PollOutcome, after: FeedState) -> None:
+    """The poll's log lines: a warning when it failed, and one line of what it did."""
+    if not outcome.succeeded:
+        log.warning(
+            "feed failed",
+            status=outcome.status,
+            error=after.last_error,
+            consecutive_failures=after.consecutive_failures,
+        )
+    log.info(
+        "polled",
+        status=outcome.status,
+        **asdict(outcome.counts),
+        duration_s=round(outcome.duration_seconds, 3),
+        next_poll_in_s=round(after.interval_seconds, 1),
+    )
