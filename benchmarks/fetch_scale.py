@@ -21,13 +21,13 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newswatch.analysis.items import TextLimits
+from newswatch.analysis.config import TextSettings
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits
-from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.fetching.config import FetchSettings, ScheduleSettings
+from newswatch.fetching.http import Fetcher
 from newswatch.observability.logs import configure_logging
 from newswatch.observability.metrics import Metrics
 from newswatch.service.seen import SeenIds
@@ -85,9 +85,19 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
         for n in range(feed_count)
     ]
     sink = MemorySink(keep=False)
-    limits = FetchLimits(5, 10, 30, 1024 * 1024, 3)
+    limits = FetchSettings(
+        connect_timeout_seconds=5,
+        read_timeout_seconds=10,
+        total_timeout_seconds=30,
+        max_body_bytes=1024 * 1024,
+        max_redirects=3,
+        user_agent="newswatch-bench",
+        max_concurrent_fetches=concurrency,
+        max_fetches_per_host=per_host,
+        max_entries_per_feed=1000,
+    )
     policy = AddressPolicy((ipaddress.ip_network("127.0.0.0/8"),))
-    async with Fetcher(limits, "newswatch-bench", policy) as fetcher:
+    async with Fetcher(limits, policy) as fetcher:
         ingester = Ingester(
             feeds,
             themes=compile_themes(load_themes(None)[1]),
@@ -95,9 +105,7 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
             sink=sink,
             metrics=Metrics(CollectorRegistry(), "bench"),
             seen=SeenIds(feed_count * 2),
-            limits=PipelineLimits(
-                ScheduleLimits(300, 60, 3600, 21600), concurrency, per_host, 1000, TextLimits()
-            ),
+            limits=PipelineLimits(ScheduleSettings(), limits, TextSettings()),
         )
         for label in ("first pass (200 + ETag)", "second pass (all 304)"):
             started = time.perf_counter()

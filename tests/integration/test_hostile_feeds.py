@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from newswatch.analysis.items import TextLimits
+from newswatch.analysis.config import TextSettings
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits, Validators
-from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.fetching.config import FetchSettings, ScheduleSettings
+from newswatch.fetching.http import Fetcher, Validators
 from newswatch.observability.metrics import Metrics
 from newswatch.service.seen import SeenIds
 from newswatch.service.supervisor import Ingester, PipelineLimits, PollReport
@@ -40,14 +40,15 @@ from tests.support.memory_sink import MemorySink
 
 pytestmark = pytest.mark.integration
 
-LIMITS = FetchLimits(
-    connect_seconds=1.0,
-    read_seconds=1.0,
-    total_seconds=3.0,
+LIMITS = FetchSettings(
+    connect_timeout_seconds=1.0,
+    read_timeout_seconds=1.0,
+    total_timeout_seconds=3.0,
     max_body_bytes=4 * 1024 * 1024,
     max_redirects=3,
+    user_agent="newswatch-test",
 )
-DEADLINE_SECONDS = LIMITS.total_seconds + 2.0
+DEADLINE_SECONDS = LIMITS.total_timeout_seconds + 2.0
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
 
@@ -66,7 +67,7 @@ class Harness:
 
     async def _poll(self, feed: FeedConfig, max_entries: int) -> tuple[PollReport, Ingester, float]:
         policy = AddressPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-        async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
+        async with Fetcher(LIMITS, policy) as fetcher:
             ingester = Ingester(
                 [feed],
                 themes=compile_themes(load_themes(None)[1]),
@@ -75,11 +76,20 @@ class Harness:
                 metrics=self.metrics,
                 seen=SeenIds(10_000),
                 limits=PipelineLimits(
-                    schedule=ScheduleLimits(300, 60, 3600, 21600),
-                    max_concurrent_fetches=8,
-                    max_fetches_per_host=8,
-                    max_entries_per_feed=max_entries,
-                    text=TextLimits(1000, 20_000),
+                    schedule=ScheduleSettings(
+                        poll_interval_seconds=300,
+                        min_poll_interval_seconds=60,
+                        max_poll_interval_seconds=3600,
+                        max_backoff_seconds=21600,
+                    ),
+                    fetch=LIMITS.model_copy(
+                        update={
+                            "max_concurrent_fetches": 8,
+                            "max_fetches_per_host": 8,
+                            "max_entries_per_feed": max_entries,
+                        }
+                    ),
+                    text=TextSettings(max_title_chars=1000, max_summary_chars=20_000),
                 ),
             )
             started = time.monotonic()
@@ -201,7 +211,7 @@ def test_slow_drip_is_cut_at_the_total_timeout(server: HostileServer, harness: H
     server.routes["/drip"] = slow_drip
     report, _, elapsed = harness.poll("/drip")
     assert report.status == "timeout"
-    assert LIMITS.total_seconds - 0.5 <= elapsed < DEADLINE_SECONDS
+    assert LIMITS.total_timeout_seconds - 0.5 <= elapsed < DEADLINE_SECONDS
 
 
 def test_a_server_that_never_answers_times_out(harness: Harness) -> None:
@@ -277,7 +287,7 @@ def test_permanent_redirect_is_remembered(server: HostileServer, harness: Harnes
 
 def test_loopback_is_refused_unless_allowed(server: HostileServer) -> None:
     async def poll() -> str:
-        async with Fetcher(LIMITS, "newswatch-test", AddressPolicy()) as fetcher:
+        async with Fetcher(LIMITS, AddressPolicy()) as fetcher:
             try:
                 await fetcher.fetch(server.url("/any"), Validators())
             except Exception as error:  # noqa: BLE001 - the test inspects whatever is raised
@@ -360,7 +370,7 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
 
     async def poll_three_times() -> list[float]:
         policy = AddressPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-        async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
+        async with Fetcher(LIMITS, policy) as fetcher:
             ingester = Ingester(
                 [feed],
                 themes=(),
@@ -369,7 +379,15 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
                 metrics=harness.metrics,
                 seen=SeenIds(1000),
                 limits=PipelineLimits(
-                    ScheduleLimits(300, 60, 3600, 21600), 4, 2, 100, TextLimits()
+                    ScheduleSettings(),
+                    LIMITS.model_copy(
+                        update={
+                            "max_concurrent_fetches": 4,
+                            "max_fetches_per_host": 2,
+                            "max_entries_per_feed": 100,
+                        }
+                    ),
+                    TextSettings(),
                 ),
             )
             intervals = []

@@ -4,7 +4,6 @@ import asyncio
 import gc
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -14,17 +13,16 @@ from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
 from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer
-from newswatch.analysis.items import TextLimits
-from newswatch.analysis.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
+from newswatch.analysis.stories import BurstDetector, StoryIndex
 from newswatch.analysis.themes.match import CompiledTheme, compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import FeedConfig, load_feeds
 from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits
+from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import ParserProcess
-from newswatch.fetching.scheduling import ScheduleLimits
 from newswatch.kafka.client import ensure_topics, kafka_client_config
+from newswatch.kafka.config import KafkaSettings
 from newswatch.kafka.fleet import Assign, FeedAssignments, reconcile_feeds_topic
 from newswatch.kafka.sink import KafkaSink
 from newswatch.kafka.topics import TopicNames
@@ -106,7 +104,7 @@ class Service:
     def __init__(self, settings: Settings, configuration: Configuration) -> None:
         self.settings = settings
         self.configuration = configuration
-        self.topics = TopicNames(settings.topic_prefix)
+        self.topics = TopicNames(settings.kafka.topic_prefix)
         self.registry = CollectorRegistry()
         self.metrics = Metrics(self.registry, __version__)
         self.metrics.preinitialise(
@@ -133,7 +131,7 @@ class Service:
         heartbeat = asyncio.create_task(_beat(self.health, self.stop))
         try:
             sink = await _open_sink(
-                self.settings,
+                self.settings.kafka,
                 sink_kind,
                 topics=self.topics,
                 theme_names=self.configuration.theme_names,
@@ -158,10 +156,10 @@ class Service:
     async def _ingest(self, sink: Sink, *, once: bool) -> None:
         settings = self.settings
         in_fleet = isinstance(sink, KafkaSink) and not once
-        policy = AddressPolicy(tuple(settings.fetch_allow_networks))
+        policy = AddressPolicy(settings.fetch.allow_networks)
         async with (
-            Fetcher(_fetch_limits(settings), settings.user_agent, policy) as fetcher,
-            ParserProcess(settings.parse_time_limit_seconds) as parser,
+            Fetcher(settings.fetch, policy) as fetcher,
+            ParserProcess(settings.fetch.parse_time_limit_seconds) as parser,
         ):
             ingester = Ingester(
                 [] if in_fleet else self.configuration.feeds,
@@ -170,18 +168,11 @@ class Service:
                 sink=sink,
                 metrics=self.metrics,
                 seen=SeenIds(settings.seen_ids_capacity),
-                limits=_pipeline_limits(settings),
-                stories=StoryIndex(
-                    StoryConfig(horizon=timedelta(hours=settings.story_horizon_hours))
-                ),
+                limits=PipelineLimits(settings.schedule, settings.fetch, settings.text),
+                stories=StoryIndex(settings.stories.story_config()),
                 gazetteer=self.configuration.gazetteer,
                 parser=parser,
-                bursts=BurstDetector(
-                    BurstConfig(
-                        min_sources=settings.story_burst_sources,
-                        window=timedelta(minutes=settings.story_burst_window_minutes),
-                    )
-                ),
+                bursts=BurstDetector(settings.stories.burst_config()),
             )
             self.health.feeds = ingester.health
 
@@ -211,7 +202,7 @@ class Service:
     async def _run_in_fleet(self, ingester: Ingester, poll_these: Assign) -> None:
         """Publish the feeds file to the feeds topic, join the group, poll what it assigns."""
         settings = self.settings
-        client_config = kafka_client_config(settings)
+        client_config = kafka_client_config(settings.kafka)
         topic = self.topics.feeds
 
         async def publish(feeds: list[FeedConfig]) -> None:
@@ -226,8 +217,8 @@ class Service:
         membership = FeedAssignments(
             client_config,
             topic=topic,
-            group_id=settings.kafka_group_id or f"{settings.topic_prefix}.ingesters",
-            session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+            group_id=settings.kafka.fleet_group_id(),
+            session_timeout_ms=int(settings.kafka.session_timeout_seconds * 1000),
             assign=poll_these,
             loop=asyncio.get_running_loop(),
         )
@@ -266,33 +257,8 @@ def _modified(path: Path) -> float:
         return 0.0
 
 
-def _fetch_limits(settings: Settings) -> FetchLimits:
-    return FetchLimits(
-        connect_seconds=settings.connect_timeout_seconds,
-        read_seconds=settings.read_timeout_seconds,
-        total_seconds=settings.total_timeout_seconds,
-        max_body_bytes=settings.max_body_bytes,
-        max_redirects=settings.max_redirects,
-    )
-
-
-def _pipeline_limits(settings: Settings) -> PipelineLimits:
-    return PipelineLimits(
-        schedule=ScheduleLimits(
-            default_seconds=settings.poll_interval_seconds,
-            min_seconds=settings.min_poll_interval_seconds,
-            max_seconds=settings.max_poll_interval_seconds,
-            max_backoff_seconds=settings.max_backoff_seconds,
-        ),
-        max_concurrent_fetches=settings.max_concurrent_fetches,
-        max_fetches_per_host=settings.max_fetches_per_host,
-        max_entries_per_feed=settings.max_entries_per_feed,
-        text=TextLimits(settings.max_title_chars, settings.max_summary_chars),
-    )
-
-
 async def _open_sink(
-    settings: Settings,
+    settings: KafkaSettings,
     kind: SinkKind,
     *,
     topics: TopicNames,
@@ -314,7 +280,7 @@ async def _open_sink(
             log.warning(
                 "kafka not reachable; retrying",
                 error=repr(error),
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+                bootstrap_servers=settings.bootstrap_servers,
                 retry_in_s=delay,
             )
             if not await sleep_unless_stopped(stop, delay):
@@ -322,7 +288,7 @@ async def _open_sink(
             continue
         if created:
             log.info("created topics", topics=created)
-        log.info("connected to kafka", bootstrap_servers=settings.kafka_bootstrap_servers)
+        log.info("connected to kafka", bootstrap_servers=settings.bootstrap_servers)
         return sink
     return None
 

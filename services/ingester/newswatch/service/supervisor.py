@@ -15,22 +15,19 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from newswatch.analysis.config import TextSettings
 from newswatch.analysis.facts.extract import Gazetteer
-from newswatch.analysis.items import FeedContext, TextLimits, entry_id
+from newswatch.analysis.items import FeedContext, entry_id
 from newswatch.analysis.stories import BurstDetector, StoryIndex
 from newswatch.analysis.themes.match import CompiledTheme
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.errors import FeedError, FeedProblem, FetchError, ParseError, PublishError
 from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.config import FetchSettings, ScheduleSettings
 from newswatch.fetching.feed_parser import ParsedFeed
 from newswatch.fetching.http import Fetcher, FetchResult, Validators
 from newswatch.fetching.parser_process import Parser, ParserThread
-from newswatch.fetching.scheduling import (
-    ScheduleLimits,
-    next_interval,
-    publishing_interval,
-    with_jitter,
-)
+from newswatch.fetching.scheduling import next_interval, publishing_interval, with_jitter
 from newswatch.observability.metrics import Metrics
 from newswatch.service.entries import EntryProcessor, PollReport
 from newswatch.service.feed_state import FeedState
@@ -45,13 +42,11 @@ SINK_RETRY_SECONDS = 1.0
 
 @dataclass(frozen=True, slots=True)
 class PipelineLimits:
-    """The knobs of the loop that are not the fetcher's."""
+    """The sections of the settings the loop reads: schedule, fetch concurrency, text."""
 
-    schedule: ScheduleLimits
-    max_concurrent_fetches: int
-    max_fetches_per_host: int
-    max_entries_per_feed: int
-    text: TextLimits
+    schedule: ScheduleSettings
+    fetch: FetchSettings
+    text: TextSettings
 
 
 class Ingester:
@@ -91,7 +86,7 @@ class Ingester:
             bursts=bursts if bursts is not None else BurstDetector(),
             gazetteer=gazetteer,
         )
-        self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
+        self._fetch_slots = asyncio.Semaphore(limits.fetch.max_concurrent_fetches)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self.states: dict[str, FeedState] = {}
         for feed in feeds:
@@ -103,7 +98,8 @@ class Ingester:
             name=feed.name,
             configured_url=feed.url,
             url=feed.url,
-            interval_seconds=feed.poll_interval_seconds or self._limits.schedule.default_seconds,
+            interval_seconds=feed.poll_interval_seconds
+            or self._limits.schedule.poll_interval_seconds,
         )
         self.states[feed.name] = state
         return state
@@ -268,7 +264,7 @@ class Ingester:
     async def _fetch(self, state: FeedState, report: PollReport) -> FetchResult:
         host = urlsplit(state.url).hostname or ""
         host_slots = self._host_slots.setdefault(
-            host, asyncio.Semaphore(self._limits.max_fetches_per_host)
+            host, asyncio.Semaphore(self._limits.fetch.max_fetches_per_host)
         )
         async with host_slots, self._fetch_slots:
             state.last_attempt = datetime.now(UTC)
@@ -301,7 +297,7 @@ class Ingester:
                 feed_url=state.url,
                 content_type=result.content_type,
                 base_url=result.final_url,
-                max_entries=self._limits.max_entries_per_feed,
+                max_entries=self._limits.fetch.max_entries_per_feed,
             )
         except ParseError:
             report.status = "parse_error"
