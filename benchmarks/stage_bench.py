@@ -60,7 +60,7 @@ from newswatch.analysis.themes.match import compile_themes, match
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import EntryRejectedError
 from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
-from newswatch.settings import Settings
+from newswatch.kafka.config import KafkaSettings
 from newswatch_schemas import NewsItem
 from newswatch_schemas.cloudevents import binary_headers, item_attributes
 
@@ -303,7 +303,7 @@ def publishing_rows(items: list[NewsItem], records: int, rounds: int, core: int)
             admin.create_topics([NewTopic(topic, 3, 1)])
         finally:
             admin.close()
-        defaults = Settings.model_fields
+        defaults = KafkaSettings.model_fields
         return [
             time_producer(
                 bootstrap, topic, batch, rounds, linger_ms=0, batch_bytes=16384, naive=True
@@ -313,8 +313,8 @@ def publishing_rows(items: list[NewsItem], records: int, rounds: int, core: int)
                 topic,
                 batch,
                 rounds,
-                linger_ms=defaults["kafka_linger_ms"].default,
-                batch_bytes=defaults["kafka_batch_size_bytes"].default,
+                linger_ms=defaults["linger_ms"].default,
+                batch_bytes=defaults["batch_size_bytes"].default,
                 naive=False,
             ),
         ]

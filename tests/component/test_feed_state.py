@@ -1,6 +1,6 @@
 """A feed's state, its health and its per-feed gauges, as one poll after another leaves them."""
 
-from newswatch.fetching.scheduling import ScheduleLimits
+from newswatch.fetching.config import ScheduleSettings
 from newswatch.service.feed_state import FeedState
 from tests.component.harness import FEED, SETTINGS, Component, FeedSite, run
 
@@ -42,7 +42,7 @@ def test_failures_back_off_and_a_success_resets_them(site: FeedSite, component: 
                 seen.append((state.consecutive_failures, state.interval_seconds, state.last_status))
             return seen
 
-    default = SETTINGS.poll_interval_seconds
+    default = SETTINGS.schedule.poll_interval_seconds
     assert run(scenario) == [(1, default * 2, 500), (2, default * 4, 500), (0, default, 200)]
 
 
@@ -52,7 +52,7 @@ def test_a_state_starts_from_its_checkpoint_or_afresh(site: FeedSite, component:
             await ingester.run_once()
 
     run(first_run)
-    schedule = ScheduleLimits(300, 60, 3600, 21600)
+    schedule = ScheduleSettings()
     checkpoint = component.store.checkpoints[FEED.url]
     resumed = FeedState.start(FEED, schedule, checkpoint)
     assert (resumed.validators.etag, resumed.done_ids) == (site.etag, set(checkpoint.done_ids))

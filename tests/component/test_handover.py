@@ -7,7 +7,9 @@ import pytest
 
 from tests.component.harness import FEED, SETTINGS, Component, run, until
 
-QUICK = SETTINGS.model_copy(update={"poll_interval_seconds": 0.01})
+QUICK = SETTINGS.model_copy(
+    update={"schedule": SETTINGS.schedule.model_copy(update={"poll_interval_seconds": 0.01})}
+)
 
 
 @pytest.mark.parametrize("stopping", [False, True], ids=["running", "stopping"])

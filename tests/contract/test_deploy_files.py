@@ -5,13 +5,13 @@ from pathlib import Path
 
 import yaml
 
-from newswatch.settings import Settings
+from newswatch.settings import ENV_PREFIX, flat_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def known(variable: str) -> bool:
-    return variable.removeprefix("NEWSWATCH_").lower() in Settings.model_fields
+    return variable.removeprefix(ENV_PREFIX).lower() in flat_names()
 
 
 def test_compose_sets_only_real_settings() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from newswatch.settings import Settings
+from newswatch.kafka.config import KafkaSettings
 from tests.conftest import ROOT
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -99,7 +99,7 @@ def test_data_lives_in_named_volumes_and_configuration_is_mounted_read_only() ->
 
 
 def test_ingesters_get_longer_to_stop_than_the_producer_flush() -> None:
-    flush = Settings.model_fields["shutdown_flush_seconds"].default
+    flush = KafkaSettings.model_fields["shutdown_flush_seconds"].default
     ingesters = {
         name: service
         for name, service in compose()["services"].items()

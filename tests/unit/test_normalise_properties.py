@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newswatch.analysis.config import TextSettings
 from newswatch.analysis.items import (
     EARLIEST_PLAUSIBLE,
     FUTURE_TOLERANCE,
     FeedContext,
-    TextLimits,
     canonical_url,
     normalise_entry,
     plain_text,
@@ -48,7 +48,9 @@ entries = st.builds(
 @given(entries)
 def test_normalise_returns_an_item_or_a_typed_rejection(entry: RawEntry) -> None:
     try:
-        item = normalise_entry(entry, FEED, FETCHED, TextLimits(200, 400))
+        item = normalise_entry(
+            entry, FEED, FETCHED, TextSettings(max_title_chars=200, max_summary_chars=400)
+        )
     except EntryRejectedError:
         return
     assert isinstance(item, NewsItem)

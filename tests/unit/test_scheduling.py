@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.scheduling import (
-    ScheduleLimits,
     cache_lifetime,
     http_date_or_seconds,
     next_interval,
@@ -15,8 +15,11 @@ from newswatch.fetching.scheduling import (
 )
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-LIMITS = ScheduleLimits(
-    default_seconds=300, min_seconds=60, max_seconds=3600, max_backoff_seconds=21600
+LIMITS = ScheduleSettings(
+    poll_interval_seconds=300,
+    min_poll_interval_seconds=60,
+    max_poll_interval_seconds=3600,
+    max_backoff_seconds=21600,
 )
 
 

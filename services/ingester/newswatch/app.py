@@ -18,7 +18,7 @@ from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig, load_feeds
 from newswatch.kafka.checkpoints import KafkaCheckpoints
 from newswatch.kafka.client import ensure_topics, kafka_client_config
-from newswatch.kafka.fleet import FleetFeeds
+from newswatch.kafka.config import KafkaSettings
 from newswatch.kafka.sink import KafkaSink, connect_kafka
 from newswatch.kafka.topics import TopicNames
 from newswatch.local.memory import MemoryCheckpoints
@@ -26,7 +26,7 @@ from newswatch.local.stdout_sink import StdoutSink
 from newswatch.observability.health import HealthState, HttpEndpoint, make_app
 from newswatch.observability.metrics import Metrics
 from newswatch.service.assembly import Parts, RunMode, assemble, run_ingester
-from newswatch.service.feed_sources import FeedsFile, StaticFeeds
+from newswatch.service.feed_sources import FeedsFile, FleetFeeds, StaticFeeds
 from newswatch.service.supervisor import sleep_unless_stopped
 from newswatch.settings import Settings
 
@@ -99,7 +99,7 @@ class Service:
     def __init__(self, settings: Settings, configuration: Configuration) -> None:
         self.settings = settings
         self.configuration = configuration
-        self.topics = TopicNames(settings.topic_prefix)
+        self.topics = TopicNames(settings.kafka.topic_prefix)
         self.registry = CollectorRegistry()
         self.metrics = Metrics(self.registry, __version__)
         self.metrics.preinitialise(
@@ -156,7 +156,7 @@ class Service:
         if mode is RunMode.ONCE_TO_STDOUT:
             return Parts(StaticFeeds(feeds), StdoutSink(), MemoryCheckpoints())
         kafka = await _connect_kafka(
-            self.settings,
+            self.settings.kafka,
             topics=self.topics,
             theme_names=self.configuration.theme_names,
             metrics=self.metrics,
@@ -178,16 +178,16 @@ class Service:
             check_seconds=settings.feeds_reload_seconds,
         )
         return FleetFeeds(
-            kafka_client_config(settings),
+            kafka_client_config(settings.kafka),
             feeds_file,
             topic=self.topics.feeds,
-            group_id=settings.kafka_group_id or f"{settings.topic_prefix}.ingesters",
-            session_timeout_ms=int(settings.kafka_session_timeout_seconds * 1000),
+            group_id=settings.kafka.fleet_group_id(),
+            session_timeout_ms=int(settings.kafka.session_timeout_seconds * 1000),
         )
 
 
 async def _connect_kafka(
-    settings: Settings,
+    settings: KafkaSettings,
     *,
     topics: TopicNames,
     theme_names: list[str],
@@ -207,7 +207,7 @@ async def _connect_kafka(
             log.warning(
                 "kafka not reachable; retrying",
                 error=repr(error),
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+                bootstrap_servers=settings.bootstrap_servers,
                 retry_in_s=delay,
             )
             if not await sleep_unless_stopped(stop, delay):
@@ -215,7 +215,7 @@ async def _connect_kafka(
             continue
         if created:
             log.info("created topics", topics=created)
-        log.info("connected to kafka", bootstrap_servers=settings.kafka_bootstrap_servers)
+        log.info("connected to kafka", bootstrap_servers=settings.bootstrap_servers)
         return connected
     return None
 

@@ -1,174 +1,74 @@
-"""All service settings in one place.
+"""The service's settings: its own few knobs, and the components' sections composed.
+
+Each component owns its section's model (``kafka.config.KafkaSettings``,
+``fetching.config.FetchSettings`` and ``ScheduleSettings``, ``analysis.config.TextSettings``
+and ``StorySettings``) and is handed that section as it is: ``settings.kafka``, ...
 
 Precedence, highest first: command-line flags, ``NEWSWATCH_*`` environment variables, the
-settings file (YAML; ``--config`` or ``NEWSWATCH_CONFIG_FILE``), then the defaults below.
+settings file (YAML; ``--config`` or ``NEWSWATCH_CONFIG_FILE``), then the defaults.
+
+Every setting has one flat name, its historic one: ``NEWSWATCH_<NAME>`` in the environment,
+``<name>`` in the settings file and in flags (``kafka_bootstrap_servers``). ``FLAT_NAMES``
+says which section and field each flat name of a section sets. The nested forms work too:
+``kafka: {bootstrap_servers: ...}`` in the file, ``NEWSWATCH_KAFKA__BOOTSTRAP_SERVERS`` in
+the environment; where one source gives both forms of a setting, the flat name wins.
 """
 
-import ipaddress
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
-    NoDecode,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
     YamlConfigSettingsSource,
 )
 
-from newswatch import __version__
+from newswatch.analysis.config import StorySettings, TextSettings
 from newswatch.common.errors import ConfigError
+from newswatch.fetching.config import FetchSettings, ScheduleSettings
+from newswatch.kafka.config import KafkaSettings
 
+ENV_PREFIX = "NEWSWATCH_"
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
 
 
-def _split_commas(value: object) -> object:
-    """``"10.0.0.0/8, 127.0.0.1/32"`` from the environment becomes a list."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-NetworkList = Annotated[
-    list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode, BeforeValidator(_split_commas)
-]
-
-
 class Settings(BaseSettings):
-    """Every knob of the ingester; each field is also ``NEWSWATCH_<FIELD>`` in the environment."""
+    """Every knob of the ingester: the service's own, then one section per component."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWATCH_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
 
     feeds_file: Path | None = Field(None, description="Feeds file (YAML); bundled list if unset.")
     themes_file: Path | None = Field(None, description="Themes file (YAML); bundled if unset.")
     gazetteer_file: Path | None = Field(
         None, description="Actors and places to extract (YAML); bundled if unset."
     )
-
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_client_id: str = "newswatch-ingester"
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
-    kafka_sasl_password_file: Path | None = Field(
-        None, description="File holding the SASL password (e.g. a Docker secret)."
-    )
-    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle (PEM) to verify brokers.")
-    kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (PEM), for mTLS.")
-    kafka_ssl_keyfile: Path | None = Field(None, description="Client private key (PEM), for mTLS.")
-    kafka_ssl_password: SecretStr | None = Field(None, description="Password of the private key.")
-    kafka_ssl_check_hostname: bool = True
-    topic_prefix: str = Field("newswatch", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
-    topic_partitions: int = Field(3, ge=1)
-    topic_replication_factor: int = Field(1, ge=1)
-    max_unacked_records: int = Field(
-        10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
-    )
-    kafka_request_timeout_seconds: float = Field(30.0, gt=0)
-    kafka_group_id: str | None = Field(
-        None, description="Group the replicas share feeds in; '<topic_prefix>.ingesters' if unset."
-    )
-    kafka_session_timeout_seconds: float = Field(
-        10.0, ge=6, le=300, description="How soon a dead replica's feeds are taken over."
-    )
-    kafka_delivery_timeout_seconds: float = Field(
-        120.0, gt=0, description="How long the producer retries a record before giving up on it."
-    )
-    kafka_linger_ms: int = Field(
-        20, ge=0, le=1000, description="How long the producer waits to fill a batch."
-    )
-    kafka_batch_size_bytes: int = Field(
-        512 * 1024, ge=1024, description="Largest batch the producer sends to one partition."
-    )
-    shutdown_flush_seconds: float = Field(30.0, gt=0)
-
-    metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
-    metrics_port: int = Field(9120, ge=0, le=65535)
-
-    poll_interval_seconds: float = Field(
-        300.0, gt=0, description="Interval of a feed until its publishing rate is known."
-    )
     feeds_reload_seconds: float = Field(
         10.0, gt=0, description="How often the feeds file is checked for changes."
-    )
-    min_poll_interval_seconds: float = Field(60.0, gt=0)
-    max_poll_interval_seconds: float = Field(3600.0, gt=0)
-    max_backoff_seconds: float = Field(
-        6 * 3600.0, gt=0, description="Longest wait after repeated failures or Retry-After."
-    )
-    max_concurrent_fetches: int = Field(64, ge=1)
-    max_fetches_per_host: int = Field(2, ge=1)
-    fetch_allow_networks: NetworkList = Field(
-        default_factory=list,
-        description="Networks (CIDR) the fetcher may reach besides public addresses.",
-    )
-    connect_timeout_seconds: float = Field(10.0, gt=0)
-    read_timeout_seconds: float = Field(20.0, gt=0)
-    total_timeout_seconds: float = Field(60.0, gt=0, description="Whole request, body included.")
-    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
-    max_redirects: int = Field(5, ge=0)
-    max_entries_per_feed: int = Field(1000, ge=1)
-    parse_time_limit_seconds: float = Field(
-        30.0, gt=0, description="Longest a document may take to parse; then it is a parse error."
-    )
-    max_title_chars: int = Field(1000, ge=10)
-    max_summary_chars: int = Field(20_000, ge=10)
-    user_agent: str = Field(
-        f"newswatch/{__version__} (news feed monitor)",
-        description="Operators should add a contact: 'newswatch/0.1 (+mailto:ops@example.org)'.",
     )
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )
-
-    story_horizon_hours: float = Field(
-        72.0, gt=0, description="How long items stay in the story index (item time)."
-    )
-    story_burst_sources: int = Field(
-        3, ge=2, description="Distinct sources that make a story burst within the window."
-    )
-    story_burst_window_minutes: float = Field(60.0, gt=0)
-
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
+    metrics_port: int = Field(9120, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @model_validator(mode="after")
-    def _sasl_is_complete(self) -> "Settings":
-        if not self.kafka_security_protocol.startswith("SASL_"):
-            return self
-        if not self.kafka_sasl_mechanism or not self.kafka_sasl_username:
-            raise ValueError(
-                f"kafka_security_protocol {self.kafka_security_protocol} needs "
-                "kafka_sasl_mechanism and kafka_sasl_username"
-            )
-        if self.kafka_sasl_password is None and self.kafka_sasl_password_file is None:
-            raise ValueError("SASL needs kafka_sasl_password or kafka_sasl_password_file")
-        return self
-
-    def sasl_password(self) -> str | None:
-        """The SASL password, from the setting or from its file. Never log it."""
-        if self.kafka_sasl_password is not None:
-            return self.kafka_sasl_password.get_secret_value()
-        if self.kafka_sasl_password_file is None:
-            return None
-        try:
-            return self.kafka_sasl_password_file.read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise ConfigError(
-                f"cannot read: {error.strerror}", path=self.kafka_sasl_password_file
-            ) from error
-
-    @model_validator(mode="after")
-    def _delivery_outlasts_a_request(self) -> "Settings":
-        if self.kafka_delivery_timeout_seconds <= self.kafka_request_timeout_seconds:
-            raise ValueError(
-                "kafka_delivery_timeout_seconds must be longer than kafka_request_timeout_seconds"
-            )
-        return self
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
+    stories: StorySettings = Field(default_factory=StorySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -179,14 +79,150 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags (passed as init arguments), then environment, then the YAML settings file."""
-        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+        """Flags (passed as init arguments), then environment, then the YAML settings file;
+        each with its flat names moved into their sections."""
+        return (
+            _SectionedFlags(init_settings),
+            _SectionedEnvironment(settings_cls),
+            _SectionedFile(settings_cls),
+        )
+
+
+def _named(section: str, prefix: str, *fields: str) -> dict[str, tuple[str, str]]:
+    return {prefix + field: (section, field) for field in fields}
+
+
+FLAT_NAMES: dict[str, tuple[str, str]] = {
+    **_named(
+        "kafka",
+        "kafka_",
+        "bootstrap_servers",
+        "client_id",
+        "security_protocol",
+        "sasl_mechanism",
+        "sasl_username",
+        "sasl_password",
+        "sasl_password_file",
+        "ssl_cafile",
+        "ssl_certfile",
+        "ssl_keyfile",
+        "ssl_password",
+        "ssl_check_hostname",
+        "request_timeout_seconds",
+        "group_id",
+        "session_timeout_seconds",
+        "delivery_timeout_seconds",
+        "linger_ms",
+        "batch_size_bytes",
+    ),
+    **_named(
+        "kafka",
+        "",
+        "topic_prefix",
+        "topic_partitions",
+        "topic_replication_factor",
+        "max_unacked_records",
+        "shutdown_flush_seconds",
+    ),
+    **_named(
+        "fetch",
+        "",
+        "connect_timeout_seconds",
+        "read_timeout_seconds",
+        "total_timeout_seconds",
+        "max_body_bytes",
+        "max_redirects",
+        "user_agent",
+        "max_concurrent_fetches",
+        "max_fetches_per_host",
+        "max_entries_per_feed",
+        "parse_time_limit_seconds",
+    ),
+    **_named("fetch", "fetch_", "allow_networks"),
+    **_named(
+        "schedule",
+        "",
+        "poll_interval_seconds",
+        "min_poll_interval_seconds",
+        "max_poll_interval_seconds",
+        "max_backoff_seconds",
+    ),
+    **_named("text", "", "max_title_chars", "max_summary_chars"),
+    **_named("stories", "story_", "horizon_hours", "burst_sources", "burst_window_minutes"),
+}
+"""The flat name of every field of every section: the single table of the historic names."""
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    name: field.annotation
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+}
+_FLAT_NAME_OF = {place: flat for flat, place in FLAT_NAMES.items()}
+
+
+def flat_names() -> list[str]:
+    """Every flat setting name, the service's own and the sections'; ``NEWSWATCH_<NAME>``."""
+    own = [name for name in Settings.model_fields if name not in SECTIONS]
+    return own + list(FLAT_NAMES)
+
+
+def into_sections(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Move the flat names of one source's values into their sections (names in any case)."""
+    result = dict(values)
+    for key in values:
+        place = FLAT_NAMES.get(key.lower())
+        if place is None:
+            continue
+        section, field = place
+        nested = result.get(section, {})
+        if isinstance(nested, Mapping):
+            result[section] = {**nested, field: result.pop(key)}
+    return result
+
+
+class _SectionedFlags(PydanticBaseSettingsSource):
+    """The flags (init arguments), their flat names moved into their sections."""
+
+    def __init__(self, flags: PydanticBaseSettingsSource) -> None:
+        super().__init__(flags.settings_cls)
+        self._flags = flags
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """One field's value as the flags source gives it (``__call__`` does the work)."""
+        return self._flags.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        """The flags, with the flat names moved into their sections."""
+        return into_sections(self._flags())
+
+
+class _SectionedFile(YamlConfigSettingsSource):
+    """The YAML settings file, its flat keys moved into their sections."""
+
+    def __call__(self) -> dict[str, Any]:
+        """The file's keys, with the flat names moved into their sections."""
+        return into_sections(super().__call__())
+
+
+class _SectionedEnvironment(EnvSettingsSource):
+    """``NEWSWATCH_*`` variables: the nested forms, then the flat names of the sections."""
+
+    def __call__(self) -> dict[str, Any]:
+        """The variables, each flat name of a section put in its section."""
+        flat: dict[str, Any] = {}
+        for name in FLAT_NAMES:
+            variable = self.env_prefix + name
+            value = self.env_vars.get(variable if self.case_sensitive else variable.lower())
+            if value is not None:
+                flat[name] = value
+        return into_sections({**super().__call__(), **flat})
 
 
 def load_settings(flags: dict[str, Any], config_file: Path | None = None) -> Settings:
     """Build the settings from flags, environment and an optional YAML settings file.
 
-    Flags whose value is ``None`` were not given and do not override anything.
+    Flags go by their flat names; those whose value is ``None`` were not given and do not
+    override anything.
     """
     given = {name: value for name, value in flags.items() if value is not None}
     path = config_file or _path_from_environment()
@@ -202,13 +238,42 @@ def load_settings(flags: dict[str, Any], config_file: Path | None = None) -> Set
     try:
         return settings_cls(**given)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        variable = f"NEWSWATCH_{field.upper()}" if field else "NEWSWATCH_* variables"
-        source = f"flags, {variable} or {path}" if path else f"flags or {variable}"
-        raise ConfigError(f"{first['msg']} (from {source})", path=path, field=field) from error
+        raise _config_error(error.errors()[0], path) from error
     except SettingsError as error:
         raise ConfigError(str(error), path=path) from error
+
+
+def _config_error(first: ErrorDetails, path: Path | None) -> ConfigError:
+    """The first validation error, told in the flat names the operator writes."""
+    field, variable = _located(tuple(str(part) for part in first["loc"]))
+    message = first["msg"]
+    if field in SECTIONS:
+        message = _flat_field_names(field, message)
+    source = f"flags, {variable} or {path}" if path else f"flags or {variable}"
+    return ConfigError(f"{message} (from {source})", path=path, field=field)
+
+
+def _located(loc: tuple[str, ...]) -> tuple[str, str]:
+    """The field (flat name where there is one) and the variable an error location names."""
+    loc = tuple(part for part in loc if part.isidentifier() or part.isdigit())
+    if not loc:
+        return "", f"{ENV_PREFIX}* variables"
+    flat = _FLAT_NAME_OF.get((loc[0], loc[1])) if len(loc) > 1 else None
+    if flat is not None:
+        return ".".join((flat, *loc[2:])), ENV_PREFIX + flat.upper()
+    if loc[0] in SECTIONS and len(loc) == 1:
+        return loc[0], f"{ENV_PREFIX}* variables"
+    named = loc[:2] if loc[0] in SECTIONS else loc[:1]
+    return ".".join(loc), ENV_PREFIX + "__".join(named).upper()
+
+
+def _flat_field_names(section: str, message: str) -> str:
+    """A section's message (naming its fields, as the component does) in flat names."""
+    return re.sub(
+        r"\b[a-z_]+\b",
+        lambda word: _FLAT_NAME_OF.get((section, word.group()), word.group()),
+        message,
+    )
 
 
 def _path_from_environment() -> Path | None:

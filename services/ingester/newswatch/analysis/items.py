@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
+from newswatch.analysis.config import TextSettings
 from newswatch.common.errors import EntryRejectedError
 from newswatch.common.raw_entry import RawEntry
 from newswatch_schemas import NewsItem, RejectionReason, Source
 
-MAX_TITLE_CHARS = 1_000
-MAX_SUMMARY_CHARS = 20_000
+DEFAULT_TEXT = TextSettings()
 EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -51,14 +51,6 @@ _CONTROL_TO_SPACE = dict.fromkeys(
     (code for code in range(0xA0) if unicodedata.category(chr(code)) == "Cc"), " "
 )
 """Every control character (Unicode category Cc, all below U+00A0) to a space."""
-
-
-@dataclass(frozen=True, slots=True)
-class TextLimits:
-    """Longest title and summary kept, in characters."""
-
-    title_chars: int = MAX_TITLE_CHARS
-    summary_chars: int = MAX_SUMMARY_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +179,7 @@ def language_tag(raw: str) -> str:
 
 
 def normalise_entry(
-    entry: RawEntry, feed: FeedContext, fetched_at: datetime, limits: TextLimits = TextLimits()
+    entry: RawEntry, feed: FeedContext, fetched_at: datetime, limits: TextSettings = DEFAULT_TEXT
 ) -> NewsItem:
     """The entry as a theme-less ``NewsItem``; raises ``EntryRejectedError`` with the reason."""
     if not entry.link.strip():
@@ -196,8 +188,8 @@ def normalise_entry(
         url = canonical_url(entry.link, feed.base_url)
     except ValueError as error:
         raise EntryRejectedError(RejectionReason.BAD_URL, f"link: {error}") from error
-    title = plain_text(entry.title, limits.title_chars)
-    summary = plain_text(entry.summary, limits.summary_chars)
+    title = plain_text(entry.title, limits.max_title_chars)
+    summary = plain_text(entry.summary, limits.max_summary_chars)
     if not title and not summary:
         raise EntryRejectedError(RejectionReason.NO_TEXT, "entry has neither title nor summary")
     published_at, estimated = publication_time(entry.published, fetched_at)

@@ -1,11 +1,16 @@
 """The feeds file: which feeds to poll, under which names."""
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newswatch.common.config_files import bundled_file, load_yaml_model
+
+Assign = Callable[[list["FeedConfig"]], Coroutine[Any, Any, None]]
+"""Poll exactly these feeds from now on (the whole list each time, not a difference)."""
 
 
 class FeedConfig(BaseModel):

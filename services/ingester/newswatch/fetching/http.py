@@ -22,6 +22,7 @@ import httpx
 
 from newswatch.common.errors import FetchError, FetchFailure
 from newswatch.fetching.address_policy import AddressPolicy, AddressRefusedError
+from newswatch.fetching.config import FetchSettings
 from newswatch.fetching.scheduling import cache_lifetime, http_date_or_seconds
 
 ACCEPT = (
@@ -58,17 +59,6 @@ class FetchResult:
     def not_modified(self) -> bool:
         """True when the feed has not changed since the validators were issued."""
         return self.status == 304
-
-
-@dataclass(frozen=True, slots=True)
-class FetchLimits:
-    """Timeouts and size caps of one fetch."""
-
-    connect_seconds: float
-    read_seconds: float
-    total_seconds: float
-    max_body_bytes: int
-    max_redirects: int
 
 
 class _PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -126,8 +116,7 @@ class Fetcher:
 
     def __init__(
         self,
-        limits: FetchLimits,
-        user_agent: str,
+        limits: FetchSettings,
         policy: AddressPolicy,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -137,10 +126,12 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             transport=transport if transport is not None else _PolicyTransport(policy),
             timeout=httpx.Timeout(
-                limits.read_seconds, connect=limits.connect_seconds, pool=limits.total_seconds
+                limits.read_timeout_seconds,
+                connect=limits.connect_timeout_seconds,
+                pool=limits.total_timeout_seconds,
             ),
             follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": ACCEPT},
+            headers={"User-Agent": limits.user_agent, "Accept": ACCEPT},
             trust_env=False,
         )
 
@@ -153,14 +144,14 @@ class Fetcher:
     async def fetch(self, url: str, validators: Validators) -> FetchResult:
         """GET ``url``; raise ``FetchError`` with a closed-set reason on any failure."""
         try:
-            async with asyncio.timeout(self._limits.total_seconds):
+            async with asyncio.timeout(self._limits.total_timeout_seconds):
                 return await self._follow(url, validators)
         except AddressRefusedError as error:
             reason = FetchFailure.BLOCKED_ADDRESS if error.resolved else FetchFailure.DNS
             raise FetchError(str(error), feed_url=url, reason=reason) from error
         except TimeoutError as error:
             raise FetchError(
-                f"no complete answer within {self._limits.total_seconds:g} s",
+                f"no complete answer within {self._limits.total_timeout_seconds:g} s",
                 feed_url=url,
                 reason=FetchFailure.TIMEOUT,
             ) from error

@@ -10,23 +10,14 @@ only ever brings a poll earlier: an interval is the longest a new entry waits to
 import random
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from newswatch.fetching.config import ScheduleSettings
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 ADAPTIVE_WINDOW_SECONDS = 7 * 24 * 3600
 JITTER = 0.1
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleLimits:
-    """Bounds of every interval the scheduler picks."""
-
-    default_seconds: float
-    min_seconds: float
-    max_seconds: float
-    max_backoff_seconds: float
 
 
 def http_date_or_seconds(value: str, now: datetime) -> float | None:
@@ -71,7 +62,7 @@ def publishing_interval(published: Iterable[datetime], now: datetime) -> float |
 
 
 def next_interval(
-    limits: ScheduleLimits,
+    limits: ScheduleSettings,
     *,
     configured: float | None,
     publishing_gap: float | None,
@@ -87,11 +78,14 @@ def next_interval(
     if configured is not None:
         base = configured
     elif publishing_gap is not None:
-        base = min(max(publishing_gap / 2, limits.min_seconds), limits.max_seconds)
+        base = min(
+            max(publishing_gap / 2, limits.min_poll_interval_seconds),
+            limits.max_poll_interval_seconds,
+        )
     else:
-        base = limits.default_seconds
+        base = limits.poll_interval_seconds
     if server_hint is not None:
-        base = max(base, min(server_hint, limits.max_seconds))
+        base = max(base, min(server_hint, limits.max_poll_interval_seconds))
     if consecutive_failures > 0:
         base = min(base * 2 ** min(consecutive_failures, 30), limits.max_backoff_seconds)
     if retry_after is not None:

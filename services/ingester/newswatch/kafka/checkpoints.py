@@ -6,14 +6,14 @@ from typing import Any
 
 from newswatch.common.checkpoint import FeedCheckpoint, decode, encode
 from newswatch.kafka.client import kafka_client_config, read_compacted
+from newswatch.kafka.config import KafkaSettings
 from newswatch.kafka.producer import AckedProducer
-from newswatch.settings import Settings
 
 
 class KafkaCheckpoints:
     """Checkpoints in ``topic``; the producer belongs to the sink, which closes it."""
 
-    def __init__(self, producer: AckedProducer, settings: Settings, topic: str) -> None:
+    def __init__(self, producer: AckedProducer, settings: KafkaSettings, topic: str) -> None:
         self._producer = producer
         self._client_config = kafka_client_config(settings)
         self._topic = topic

@@ -8,36 +8,36 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from newswatch.settings import Settings
+from newswatch.kafka.config import KafkaSettings
 
 
-def kafka_client_config(settings: Settings) -> dict[str, Any]:
+def kafka_client_config(settings: KafkaSettings) -> dict[str, Any]:
     """Connection settings shared by every Kafka client of the service (secrets included)."""
     config: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
-        "client_id": settings.kafka_client_id,
-        "security_protocol": settings.kafka_security_protocol,
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "client_id": settings.client_id,
+        "security_protocol": settings.security_protocol,
         "bootstrap_timeout_ms": 10_000,
     }
-    if settings.kafka_security_protocol.startswith("SASL_"):
-        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        config["sasl_plain_username"] = settings.kafka_sasl_username
-        config["sasl_plain_password"] = settings.sasl_password()
-    if settings.kafka_security_protocol in {"SSL", "SASL_SSL"}:
-        config["ssl_check_hostname"] = settings.kafka_ssl_check_hostname
+    if settings.security_protocol.startswith("SASL_"):
+        config["sasl_mechanism"] = settings.sasl_mechanism
+        config["sasl_plain_username"] = settings.sasl_username
+        config["sasl_plain_password"] = settings.read_sasl_password()
+    if settings.security_protocol in {"SSL", "SASL_SSL"}:
+        config["ssl_check_hostname"] = settings.ssl_check_hostname
         for key, path in (
-            ("ssl_cafile", settings.kafka_ssl_cafile),
-            ("ssl_certfile", settings.kafka_ssl_certfile),
-            ("ssl_keyfile", settings.kafka_ssl_keyfile),
+            ("ssl_cafile", settings.ssl_cafile),
+            ("ssl_certfile", settings.ssl_certfile),
+            ("ssl_keyfile", settings.ssl_keyfile),
         ):
             if path is not None:
                 config[key] = str(path)
-        if settings.kafka_ssl_password is not None:
-            config["ssl_password"] = settings.kafka_ssl_password.get_secret_value()
+        if settings.ssl_password is not None:
+            config["ssl_password"] = settings.ssl_password.get_secret_value()
     return config
 
 
-def ensure_topics(settings: Settings, topics: list[str], compacted: set[str]) -> list[str]:
+def ensure_topics(settings: KafkaSettings, topics: list[str], compacted: set[str]) -> list[str]:
     """Create the topics that do not exist yet; return the ones created. Blocking."""
     admin = KafkaAdminClient(**kafka_client_config(settings))
     try:

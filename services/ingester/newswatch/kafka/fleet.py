@@ -19,10 +19,8 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
-from newswatch.common.feeds import FeedConfig
+from newswatch.common.feeds import Assign, FeedConfig
 from newswatch.kafka.client import read_compacted
-from newswatch.service.feed_sources import FeedsFile
-from newswatch.service.ports import Assign
 
 log = structlog.get_logger("newswatch.fleet")
 
@@ -160,56 +158,3 @@ class FeedAssignments(ConsumerRebalanceListener):  # type: ignore[misc]
             future.result(timeout=HANDOVER_SECONDS)
         except FutureTimeout:
             log.error("feed handover took too long", seconds=HANDOVER_SECONDS)
-
-
-class FleetFeeds:
-    """The feed source of a replica: its share of the feeds topic, as the group assigns it.
-
-    The feeds file is published to the topic first, and again whenever it changes; the group
-    membership is left only once ``until`` is set, that is once this replica polls nothing.
-    """
-
-    def __init__(
-        self,
-        client_config: dict[str, Any],
-        feeds_file: FeedsFile,
-        *,
-        topic: str,
-        group_id: str,
-        session_timeout_ms: int,
-    ) -> None:
-        self._client_config = client_config
-        self._feeds_file = feeds_file
-        self._topic = topic
-        self._group_id = group_id
-        self._session_timeout_ms = session_timeout_ms
-
-    async def follow(self, assign: Assign, until: asyncio.Event) -> None:
-        """Publish the feeds file, join the group, hand over what it assigns until ``until``."""
-        await self._publish(self._feeds_file.feeds)
-        membership = FeedAssignments(
-            self._client_config,
-            topic=self._topic,
-            group_id=self._group_id,
-            session_timeout_ms=self._session_timeout_ms,
-            assign=assign,
-            loop=asyncio.get_running_loop(),
-        )
-        membership.start()
-        try:
-            await self._feeds_file.watch(self._publish_change, until)
-        finally:
-            await asyncio.to_thread(membership.close)
-
-    async def _publish(self, feeds: list[FeedConfig]) -> None:
-        upserted, removed = await asyncio.to_thread(
-            reconcile_feeds_topic, self._client_config, self._topic, feeds
-        )
-        log.info("feeds topic reconciled with the feeds file", upserted=upserted, removed=removed)
-
-    async def _publish_change(self, feeds: list[FeedConfig]) -> None:
-        """Publish an edited feeds file; if Kafka refuses, the next edit tries again."""
-        try:
-            await self._publish(feeds)
-        except KafkaError as error:
-            log.error("feeds file changed but the feeds topic was not updated", error=repr(error))

@@ -18,8 +18,8 @@ from kafka.errors import KafkaError
 from newswatch.common.errors import PublishError
 from newswatch.kafka.acks import AckTracker
 from newswatch.kafka.client import ClusterProbe, kafka_client_config
+from newswatch.kafka.config import KafkaSettings
 from newswatch.observability.metrics import Metrics
-from newswatch.settings import Settings
 
 log = structlog.get_logger("newswatch.publish")
 
@@ -47,7 +47,7 @@ class AckedProducer:
         make_producer: Callable[[], Any],
         probe: ClusterProbe,
         metrics: Metrics,
-        settings: Settings,
+        settings: KafkaSettings,
     ) -> None:
         self._make_producer = make_producer
         self._producer = make_producer()
@@ -60,11 +60,11 @@ class AckedProducer:
         # when the broker goes away while a batch is being retried (seen in the fault tests):
         # past this deadline the record counts as failed and the producer is replaced.
         self._acks = AckTracker(
-            settings.kafka_delivery_timeout_seconds + ACK_GRACE_SECONDS, self._replace_producer
+            settings.delivery_timeout_seconds + ACK_GRACE_SECONDS, self._replace_producer
         )
 
     @classmethod
-    def connect(cls, settings: Settings, metrics: Metrics) -> "AckedProducer":
+    def connect(cls, settings: KafkaSettings, metrics: Metrics) -> "AckedProducer":
         """Open the producer (idempotent, acks=all). Blocks until the cluster answers."""
         config = kafka_client_config(settings)
 
@@ -74,11 +74,11 @@ class AckedProducer:
                 acks="all",
                 enable_idempotence=True,
                 max_in_flight_requests_per_connection=5,
-                linger_ms=settings.kafka_linger_ms,
-                batch_size=settings.kafka_batch_size_bytes,
+                linger_ms=settings.linger_ms,
+                batch_size=settings.batch_size_bytes,
                 max_block_ms=10_000,
-                request_timeout_ms=int(settings.kafka_request_timeout_seconds * 1000),
-                delivery_timeout_ms=int(settings.kafka_delivery_timeout_seconds * 1000),
+                request_timeout_ms=int(settings.request_timeout_seconds * 1000),
+                delivery_timeout_ms=int(settings.delivery_timeout_seconds * 1000),
             )
 
         probe = ClusterProbe(KafkaAdminClient(**config, request_timeout_ms=5_000))

@@ -10,10 +10,10 @@ checkpoints go through the same producer (``checkpoints.KafkaCheckpoints``).
 import time
 
 from newswatch.kafka.checkpoints import KafkaCheckpoints
+from newswatch.kafka.config import KafkaSettings
 from newswatch.kafka.producer import AckedProducer
 from newswatch.kafka.topics import TopicNames
 from newswatch.observability.metrics import Metrics
-from newswatch.settings import Settings
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 from newswatch_schemas.cloudevents import (
     binary_headers,
@@ -74,7 +74,7 @@ class KafkaSink:
 
 
 def connect_kafka(
-    settings: Settings, topics: TopicNames, metrics: Metrics
+    settings: KafkaSettings, topics: TopicNames, metrics: Metrics
 ) -> tuple[KafkaSink, KafkaCheckpoints]:
     """The Kafka event sink and checkpoint store, sharing one producer. Blocks until the
     cluster answers (run it in a thread)."""

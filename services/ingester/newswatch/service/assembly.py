@@ -10,19 +10,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import Enum
 
 import httpx
 
 from newswatch.analysis.facts.extract import Gazetteer
-from newswatch.analysis.items import TextLimits
-from newswatch.analysis.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
+from newswatch.analysis.stories import BurstDetector, StoryIndex
 from newswatch.analysis.themes.match import CompiledTheme
 from newswatch.fetching.address_policy import AddressPolicy
-from newswatch.fetching.http import Fetcher, FetchLimits
+from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
-from newswatch.fetching.scheduling import ScheduleLimits
 from newswatch.observability.metrics import Metrics
 from newswatch.service.entries import EntryProcessor
 from newswatch.service.poll import FeedPoller, PollLimits
@@ -74,11 +71,9 @@ async def assemble(
 
     ``transport`` stands in for the network (``httpx.MockTransport`` in tests).
     """
-    policy = AddressPolicy(tuple(settings.fetch_allow_networks))
+    policy = AddressPolicy(settings.fetch.allow_networks)
     async with (
-        Fetcher(
-            fetch_limits(settings), settings.user_agent, policy, transport=transport
-        ) as fetcher,
+        Fetcher(settings.fetch, policy, transport=transport) as fetcher,
         _parser(settings, in_child=parse_in_child) as parser,
     ):
         seen = SeenIds(settings.seen_ids_capacity)
@@ -87,14 +82,9 @@ async def assemble(
             sink=parts.sink,
             metrics=metrics,
             seen=seen,
-            text_limits=TextLimits(settings.max_title_chars, settings.max_summary_chars),
-            stories=StoryIndex(StoryConfig(horizon=timedelta(hours=settings.story_horizon_hours))),
-            bursts=BurstDetector(
-                BurstConfig(
-                    min_sources=settings.story_burst_sources,
-                    window=timedelta(minutes=settings.story_burst_window_minutes),
-                )
-            ),
+            text_limits=settings.text,
+            stories=StoryIndex(settings.stories.story_config()),
+            bursts=BurstDetector(settings.stories.burst_config()),
             gazetteer=gazetteer,
         )
         poller = FeedPoller(
@@ -105,9 +95,9 @@ async def assemble(
             metrics=metrics,
             seen=seen,
             limits=PollLimits(
-                max_concurrent_fetches=settings.max_concurrent_fetches,
-                max_fetches_per_host=settings.max_fetches_per_host,
-                max_entries_per_feed=settings.max_entries_per_feed,
+                max_concurrent_fetches=settings.fetch.max_concurrent_fetches,
+                max_fetches_per_host=settings.fetch.max_fetches_per_host,
+                max_entries_per_feed=settings.fetch.max_entries_per_feed,
             ),
         )
         yield Ingester(
@@ -117,7 +107,7 @@ async def assemble(
             poller=poller,
             metrics=metrics,
             seen=seen,
-            schedule=schedule_limits(settings),
+            schedule=settings.schedule,
         )
 
 
@@ -129,28 +119,7 @@ async def run_ingester(ingester: Ingester, mode: RunMode, stop: asyncio.Event) -
         await ingester.run_forever(stop)
 
 
-def fetch_limits(settings: Settings) -> FetchLimits:
-    """The fetcher's timeouts and caps."""
-    return FetchLimits(
-        connect_seconds=settings.connect_timeout_seconds,
-        read_seconds=settings.read_timeout_seconds,
-        total_seconds=settings.total_timeout_seconds,
-        max_body_bytes=settings.max_body_bytes,
-        max_redirects=settings.max_redirects,
-    )
-
-
-def schedule_limits(settings: Settings) -> ScheduleLimits:
-    """The bounds of every poll interval."""
-    return ScheduleLimits(
-        default_seconds=settings.poll_interval_seconds,
-        min_seconds=settings.min_poll_interval_seconds,
-        max_seconds=settings.max_poll_interval_seconds,
-        max_backoff_seconds=settings.max_backoff_seconds,
-    )
-
-
 def _parser(settings: Settings, *, in_child: bool) -> AbstractAsyncContextManager[Parser]:
     if in_child:
-        return ParserProcess(settings.parse_time_limit_seconds)
+        return ParserProcess(settings.fetch.parse_time_limit_seconds)
     return nullcontext(ParserThread())

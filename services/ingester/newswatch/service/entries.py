@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import structlog
 
+from newswatch.analysis.config import TextSettings
 from newswatch.analysis.facts.extract import Gazetteer, extract
-from newswatch.analysis.items import FeedContext, TextLimits, normalise_entry, plain_text
+from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
 from newswatch.analysis.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
 from newswatch.analysis.text import normalise
 from newswatch.analysis.themes.match import CompiledTheme, match
@@ -34,7 +35,7 @@ class EntryProcessor:
         sink: EventSink,
         metrics: Metrics,
         seen: SeenIds,
-        text_limits: TextLimits,
+        text_limits: TextSettings,
         stories: StoryIndex,
         bursts: BurstDetector,
         gazetteer: Gazetteer | None,

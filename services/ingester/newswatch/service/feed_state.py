@@ -12,8 +12,9 @@ from typing import Any
 
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.http import Validators
-from newswatch.fetching.scheduling import ScheduleLimits, next_interval
+from newswatch.fetching.scheduling import next_interval
 from newswatch.service.outcome import PollOutcome
 
 ERROR_CHARS = 500
@@ -27,7 +28,7 @@ class FeedState:
     name: str
     configured_url: str
     url: str
-    schedule: ScheduleLimits = field(repr=False)
+    schedule: ScheduleSettings = field(repr=False)
     configured_interval: float | None
     interval_seconds: float
     validators: Validators = field(default_factory=Validators)
@@ -48,7 +49,7 @@ class FeedState:
 
     @classmethod
     def start(
-        cls, feed: FeedConfig, schedule: ScheduleLimits, checkpoint: FeedCheckpoint | None = None
+        cls, feed: FeedConfig, schedule: ScheduleSettings, checkpoint: FeedCheckpoint | None = None
     ) -> "FeedState":
         """A feed's state before its first poll here, resumed from its stored checkpoint."""
         state = cls(
@@ -57,7 +58,7 @@ class FeedState:
             url=feed.url,
             schedule=schedule,
             configured_interval=feed.poll_interval_seconds,
-            interval_seconds=feed.poll_interval_seconds or schedule.default_seconds,
+            interval_seconds=feed.poll_interval_seconds or schedule.poll_interval_seconds,
         )
         if checkpoint is None:
             return state

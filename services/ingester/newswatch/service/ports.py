@@ -3,15 +3,11 @@ where checkpoints are kept. Each has a real side (Kafka, the feeds file, stdout)
 in-memory side (``local.memory``) for tests and benchmarks."""
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Protocol
 
 from newswatch.common.checkpoint import FeedCheckpoint
-from newswatch.common.feeds import FeedConfig
+from newswatch.common.feeds import Assign
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
-
-Assign = Callable[[list[FeedConfig]], Coroutine[Any, Any, None]]
-"""Poll exactly these feeds from now on (the whole list each time, not a difference)."""
 
 
 class EventSink(Protocol):

@@ -14,7 +14,8 @@ from typing import Any
 import structlog
 
 from newswatch.common.feeds import FeedConfig
-from newswatch.fetching.scheduling import ScheduleLimits, with_jitter
+from newswatch.fetching.config import ScheduleSettings
+from newswatch.fetching.scheduling import with_jitter
 from newswatch.observability.metrics import Metrics
 from newswatch.service.feed_state import FeedState
 from newswatch.service.outcome import PollOutcome
@@ -41,7 +42,7 @@ class Ingester:
         poller: FeedPoller,
         metrics: Metrics,
         seen: SeenIds,
-        schedule: ScheduleLimits,
+        schedule: ScheduleSettings,
     ) -> None:
         self._source = source
         self._sink = sink
