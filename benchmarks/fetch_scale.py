@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.config import FetchSettings
 from newswatch.local.memory import MemoryCheckpoints, MemorySink
 from newswatch.observability.logs import configure_logging
 from newswatch.observability.metrics import Metrics
@@ -83,17 +84,19 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
     ]
     sink = MemorySink(keep=False)
     settings = Settings(
-        connect_timeout_seconds=5,
-        read_timeout_seconds=10,
-        total_timeout_seconds=30,
-        max_body_bytes=1024 * 1024,
-        max_redirects=3,
-        fetch_allow_networks=[ipaddress.ip_network("127.0.0.0/8")],
-        user_agent="newswatch-bench",
+        fetch=FetchSettings(
+            connect_timeout_seconds=5,
+            read_timeout_seconds=10,
+            total_timeout_seconds=30,
+            max_body_bytes=1024 * 1024,
+            max_redirects=3,
+            allow_networks=[ipaddress.ip_network("127.0.0.0/8")],
+            user_agent="newswatch-bench",
+            max_concurrent_fetches=concurrency,
+            max_fetches_per_host=per_host,
+            max_entries_per_feed=1000,
+        ),
         seen_ids_capacity=max(1000, feed_count * 2),
-        max_concurrent_fetches=concurrency,
-        max_fetches_per_host=per_host,
-        max_entries_per_feed=1000,
     )
     async with assemble(
         settings,

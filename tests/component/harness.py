@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
+from newswatch.fetching.config import FetchSettings
 from newswatch.local.memory import MemoryCheckpoints, MemorySink
 from newswatch.observability.metrics import Metrics
 from newswatch.service.assembly import Parts, assemble
@@ -21,7 +22,9 @@ from newswatch.settings import Settings
 from tests.support.hostile_server import good_item, rss
 
 FEED = FeedConfig(url="http://feeds.test/feed.xml", name="site")
-SETTINGS = Settings(user_agent="newswatch-component-test", seen_ids_capacity=1000)
+SETTINGS = Settings(
+    fetch=FetchSettings(user_agent="newswatch-component-test"), seen_ids_capacity=1000
+)
 THEMES = compile_themes(load_themes(None)[1])
 WAIT_SECONDS = 5.0
 

@@ -18,10 +18,11 @@ from newswatch.analysis.themes.match import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
+from newswatch.fetching.config import FetchSettings
 from newswatch.fetching.http import Fetcher, Validators
 from newswatch.local.memory import MemoryCheckpoints, MemorySink
 from newswatch.observability.metrics import Metrics
-from newswatch.service.assembly import Parts, assemble, fetch_limits
+from newswatch.service.assembly import Parts, assemble
 from newswatch.service.feed_sources import StaticFeeds
 from newswatch.service.outcome import PollOutcome
 from newswatch.service.supervisor import Ingester
@@ -42,19 +43,21 @@ from tests.support.hostile_server import (
 pytestmark = pytest.mark.integration
 
 SETTINGS = Settings(
-    connect_timeout_seconds=1.0,
-    read_timeout_seconds=1.0,
-    total_timeout_seconds=3.0,
-    max_body_bytes=4 * 1024 * 1024,
-    max_redirects=3,
-    fetch_allow_networks=[ipaddress.ip_network("127.0.0.1/32")],
-    max_concurrent_fetches=8,
-    max_fetches_per_host=8,
-    user_agent="newswatch-test",
+    fetch=FetchSettings(
+        connect_timeout_seconds=1.0,
+        read_timeout_seconds=1.0,
+        total_timeout_seconds=3.0,
+        max_body_bytes=4 * 1024 * 1024,
+        max_redirects=3,
+        allow_networks=[ipaddress.ip_network("127.0.0.1/32")],
+        max_concurrent_fetches=8,
+        max_fetches_per_host=8,
+        user_agent="newswatch-test",
+    ),
     seen_ids_capacity=10_000,
 )
-LIMITS = fetch_limits(SETTINGS)
-DEADLINE_SECONDS = LIMITS.total_seconds + 2.0
+LIMITS = SETTINGS.fetch
+DEADLINE_SECONDS = LIMITS.total_timeout_seconds + 2.0
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 
 
@@ -79,7 +82,9 @@ class Harness:
         self, feed: FeedConfig, max_entries: int
     ) -> tuple[PollOutcome, Ingester, float]:
         async with assemble(
-            SETTINGS.model_copy(update={"max_entries_per_feed": max_entries}),
+            SETTINGS.model_copy(
+                update={"fetch": LIMITS.model_copy(update={"max_entries_per_feed": max_entries})}
+            ),
             self.parts(feed),
             themes=compile_themes(load_themes(None)[1]),
             metrics=self.metrics,
@@ -203,7 +208,7 @@ def test_slow_drip_is_cut_at_the_total_timeout(server: HostileServer, harness: H
     server.routes["/drip"] = slow_drip
     report, _, elapsed = harness.poll("/drip")
     assert report.status == "timeout"
-    assert LIMITS.total_seconds - 0.5 <= elapsed < DEADLINE_SECONDS
+    assert LIMITS.total_timeout_seconds - 0.5 <= elapsed < DEADLINE_SECONDS
 
 
 def test_a_server_that_never_answers_times_out(harness: Harness) -> None:
@@ -279,7 +284,7 @@ def test_permanent_redirect_is_remembered(server: HostileServer, harness: Harnes
 
 def test_loopback_is_refused_unless_allowed(server: HostileServer) -> None:
     async def poll() -> str:
-        async with Fetcher(LIMITS, "newswatch-test", AddressPolicy()) as fetcher:
+        async with Fetcher(LIMITS, AddressPolicy()) as fetcher:
             try:
                 await fetcher.fetch(server.url("/any"), Validators())
             except Exception as error:  # noqa: BLE001 - the test inspects whatever is raised
