@@ -22,7 +22,7 @@ of ``--rounds`` runs (the median beside it), in items per second and microsecond
   the matched items, themes and facts attached as the pipeline attaches them.
 - publishing (unless ``--no-publish``): the matched items' records (key, JSON value,
   CloudEvents headers) sent with kafka-python to a real broker started here
-  (deploy/kafka/local_broker.py; it runs on the other cores, this process on one), acks=all,
+  (``newswatch_devtools.local_broker``; it runs on the other cores, this process on one), acks=all,
   idempotent: one ``send().get()`` per record against sends with the ingester's default
   ``kafka_linger_ms`` and ``kafka_batch_size_bytes`` and one ``flush()``. The publishing
   figures count records, and show the client's CPU per record beside the wall-clock rate.
@@ -61,6 +61,7 @@ from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import EntryRejectedError
 from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
 from newswatch.settings import Settings
+from newswatch_devtools.local_broker import LocalBroker
 from newswatch_schemas import NewsItem
 from newswatch_schemas.cloudevents import binary_headers, item_attributes
 
@@ -218,13 +219,6 @@ def timed(
     return Row(stage, contender, best, median, note.format(result=result))
 
 
-def load_local_broker() -> ModuleType:
-    """deploy/kafka/local_broker.py, loaded the way the end-to-end benchmark loads it."""
-    from e2e_bench import load_local_broker as load  # noqa: PLC0415 - only when publishing
-
-    return load()
-
-
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
@@ -293,7 +287,7 @@ def publishing_rows(items: list[NewsItem], records: int, rounds: int, core: int)
     ]
     batch = [payloads[n % len(payloads)] for n in range(records)]
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-stage-"))
-    broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
+    broker = LocalBroker(workdir / "kafka", heap="768m")
     bootstrap = broker.start()
     os.sched_setaffinity(0, {core})
     try:

@@ -24,7 +24,7 @@ from newswatch.fetching.scheduling import ScheduleLimits
 from newswatch.observability.metrics import Metrics
 from newswatch.service.seen import SeenIds
 from newswatch.service.supervisor import Ingester, PipelineLimits, PollReport
-from tests.support.hostile_server import (
+from newswatch_devtools.hostile_server import (
     Handler,
     HostileServer,
     SilentListener,

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, load_local_broker
-from tests.support.feed_server import FeedServer, Route
-from tests.support.kafka_reader import read_all
-from tests.support.service import Service, run_newswatch
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.local_broker import LocalBroker
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +25,7 @@ PASSWORD = "s3cret-Pa55-" + uuid.uuid4().hex[:8]
 
 @pytest.fixture(scope="module")
 def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    broker = load_local_broker().LocalBroker(
-        tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD}
-    )
+    broker = LocalBroker(tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD})
     broker.start()
     try:
         yield broker
@@ -79,9 +79,7 @@ def self_signed_pem(directory: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     keystore, certificate = self_signed_pem(tmp_path_factory.mktemp("tls"))
-    broker = load_local_broker().LocalBroker(
-        tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore
-    )
+    broker = LocalBroker(tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore)
     broker.start()
     try:
         yield broker, certificate

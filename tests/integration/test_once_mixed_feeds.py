@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hostile_server import (
+from newswatch_devtools.hostile_server import (
     HostileServer,
     SilentListener,
     good_item,
@@ -17,7 +17,7 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
-from tests.support.service import run_once_to_stdout
+from newswatch_devtools.service import run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 

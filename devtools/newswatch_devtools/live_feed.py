@@ -13,7 +13,7 @@ from typing import Any
 
 from kafka.partitioner.default import murmur2
 
-from tests.support.hostile_server import good_item, rss
+from newswatch_devtools.hostile_server import good_item, rss
 
 FEEDS_TOPIC_PARTITIONS = 3
 """The ingester's default ``topic_partitions``, which the fault tests keep."""
@@ -72,7 +72,7 @@ class LiveFeeds:
             partition = (murmur2(url.encode("utf-8")) & 0x7FFFFFFF) % FEEDS_TOPIC_PARTITIONS
             if partition == number % FEEDS_TOPIC_PARTITIONS:
                 return url
-        raise AssertionError(f"no query puts {base} in its partition")
+        raise LookupError(f"no query puts {base} in its partition")
 
     def expected_urls(self) -> set[str]:
         """Item URLs of every item that exists now: each feed keeps all its items, so once the

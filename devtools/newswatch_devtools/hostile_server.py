@@ -51,6 +51,7 @@ class HostileServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Handler] = {}
         self.requested: list[str] = []
+        self._host = host
         server = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -79,8 +80,7 @@ class HostileServer:
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"http://{self._host}:{self._server.server_port}{path}"
 
     def start(self) -> "HostileServer":
         """Serve in the background."""
