@@ -83,6 +83,7 @@ class Service:
         )
 
     def __enter__(self) -> "Service":
+        """The running service, for a ``with`` block."""
         return self
 
     def __exit__(
@@ -91,6 +92,8 @@ class Service:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Kill the service if it still runs (a test that wants a clean stop calls
+        ``terminate()``), and close its log."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
