@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -53,10 +53,10 @@ from xml.sax.saxutils import escape
 import feedparser
 from match_bench import baseline_patterns, best_rate, build_items, run_baseline
 
-from newswatch.analysis.facts.extract import compile_gazetteer, extract
+from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer, extract
 from newswatch.analysis.items import FeedContext, entry_id, normalise_entry
 from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import compile_themes, match
+from newswatch.analysis.themes.match import CompiledTheme, compile_themes, match
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import EntryRejectedError
 from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
@@ -193,7 +193,9 @@ def naive_normalise_all(feeds: list[Feed], documents: list[Any]) -> list[dict[st
     return records
 
 
-def matched_items(items: list[NewsItem], themes: Any, gazetteer: Any) -> list[NewsItem]:
+def matched_items(
+    items: list[NewsItem], themes: Sequence[CompiledTheme], gazetteer: Gazetteer
+) -> list[NewsItem]:
     """The items that match a theme, with themes and facts attached as the pipeline does."""
     matched = []
     for item in items:

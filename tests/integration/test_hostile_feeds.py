@@ -22,8 +22,9 @@ from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher, FetchLimits, Validators
 from newswatch.fetching.scheduling import ScheduleLimits
 from newswatch.observability.metrics import Metrics
+from newswatch.service.entries import PollReport
 from newswatch.service.seen import SeenIds
-from newswatch.service.supervisor import Ingester, PipelineLimits, PollReport
+from newswatch.service.supervisor import Ingester, PipelineLimits
 from newswatch_devtools.hostile_server import (
     Handler,
     HostileServer,

@@ -6,7 +6,6 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +23,7 @@ PASSWORD = "s3cret-Pa55-" + uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")
-def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     broker = LocalBroker(tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD})
     broker.start()
     try:
@@ -77,7 +76,7 @@ def self_signed_pem(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalBroker, Path]]:
     keystore, certificate = self_signed_pem(tmp_path_factory.mktemp("tls"))
     broker = LocalBroker(tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore)
     broker.start()
@@ -88,7 +87,7 @@ def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, 
 
 
 def test_publishes_over_tls(
-    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[LocalBroker, Path]
 ) -> None:
     broker, certificate = tls_broker
     prefix = f"nwtls-{uuid.uuid4().hex[:8]}"
@@ -115,7 +114,7 @@ def test_publishes_over_tls(
 
 
 def test_tls_refuses_a_broker_it_cannot_verify(
-    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[LocalBroker, Path]
 ) -> None:
     broker, _ = tls_broker
     _, stranger = self_signed_pem(tmp_path)
@@ -144,7 +143,7 @@ def test_tls_refuses_a_broker_it_cannot_verify(
 def test_publishes_over_sasl(
     tmp_path: Path,
     feed_server: FeedServer,
-    sasl_broker: Any,
+    sasl_broker: LocalBroker,
     mechanism: str,
     password_from_file: bool,
 ) -> None:
@@ -183,7 +182,7 @@ def test_publishes_over_sasl(
 
 
 def test_a_wrong_password_is_not_ready_and_not_logged(
-    tmp_path: Path, feed_server: FeedServer, sasl_broker: Any
+    tmp_path: Path, feed_server: FeedServer, sasl_broker: LocalBroker
 ) -> None:
     wrong = "wrong-" + PASSWORD
     config = tmp_path / "newswatch.yaml"
