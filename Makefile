@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 KAFKA_LIBS := deploy/kafka/target/kafka-libs
 LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
+LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
 
 .PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
 
@@ -28,7 +29,7 @@ setup: $(BIN)/newswatch $(KAFKA_LIBS)/.complete ## install the Python environmen
 
 run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS is set
 	@if [ -z "$$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS" ]; then \
-	  NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS=$$($(BIN)/python deploy/kafka/local_broker.py start \
+	  NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS=$$($(LOCAL_BROKER) start \
 	    --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)) || exit 1; \
 	  export NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS; \
 	  echo "local Kafka at $$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS (stop it with: make kafka-down)" >&2; \
@@ -42,8 +43,8 @@ lint: $(BIN)/newswatch ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(BIN)/newswatch ## mypy --strict
-	$(BIN)/mypy services schemas deploy/kafka/local_broker.py
+typecheck: $(BIN)/newswatch ## mypy --strict, over the service, the dev tools, tests and benchmarks
+	$(BIN)/mypy services schemas devtools tests benchmarks
 
 imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; contracts in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
@@ -56,10 +57,10 @@ unit: $(BIN)/newswatch ## only the tests that need no broker (component: the ass
 	$(BIN)/pytest tests/unit tests/component tests/contract
 
 kafka-up: setup ## start the local development broker (prints its address)
-	$(BIN)/python deploy/kafka/local_broker.py start --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)
+	$(LOCAL_BROKER) start --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)
 
 kafka-down: ## stop the local development broker
-	$(BIN)/python deploy/kafka/local_broker.py stop --dir $(LOCAL_KAFKA_DIR)
+	$(LOCAL_BROKER) stop --dir $(LOCAL_KAFKA_DIR)
 
 schemas: $(BIN)/newswatch ## regenerate schemas/json from the models
 	$(BIN)/python -m newswatch_schemas.export

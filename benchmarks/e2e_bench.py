@@ -4,18 +4,17 @@ then the same records pushed by a bare kafka-python producer.
     .venv/bin/python benchmarks/e2e_bench.py [--feeds 100] [--items 100] [--on-theme 1.0]
         [--profile profile.json]
 
-Starts its own broker (deploy/kafka/local_broker.py) and feed server on loopback. The topics are
-created beforehand with ``message.timestamp.type=LogAppendTime``, so every record's timestamp is
-the moment the broker appended it: the delay of an item is that time minus the moment the feeds
-started serving it. Reports items per second over the publishing window and over the whole run,
-p50 and p99 delay, the ingester's CPU seconds per 1,000 items and its peak resident memory, then
-the bare producer's rate on the same records and the ratio. By default every item is on a
-theme (the worst case: all published); ``--on-theme 0.1`` mixes in ordinary news, read but not
-published, as a real stream would. A script that reports, not a test.
+Starts its own broker (``newswatch_devtools.local_broker``) and feed server on loopback. The
+topics are created beforehand with ``message.timestamp.type=LogAppendTime``, so every record's
+timestamp is the moment the broker appended it: the delay of an item is that time minus the
+moment the feeds started serving it. Reports items per second over the publishing window and
+over the whole run, p50 and p99 delay, the ingester's CPU seconds per 1,000 items and its peak
+resident memory, then the bare producer's rate on the same records and the ratio. By default
+every item is on a theme (the worst case: all published); ``--on-theme 0.1`` mixes in ordinary
+news, read but not published, as a real stream would. A script that reports, not a test.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -29,18 +28,15 @@ import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from xml.sax.saxutils import escape
 
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.support.feed_server import FeedServer, Route  # noqa: E402
-from tests.support.kafka_reader import read_all  # noqa: E402
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.local_broker import LocalBroker
 
 THEMES = ("doha_agreement", "prisoner_release", "taliban_attacks")
 PROVINCES = (
@@ -137,18 +133,6 @@ def feed_body(feed: int, items: int, published: datetime, on_theme: float = 1.0)
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench {feed}'
         f"</title><link>http://bench{feed}.test/</link>{''.join(entries)}</channel></rss>"
     ).encode()
-
-
-def load_local_broker() -> ModuleType:
-    """deploy/kafka/local_broker.py as a module."""
-    path = ROOT / "deploy" / "kafka" / "local_broker.py"
-    spec = importlib.util.spec_from_file_location("newswatch_local_broker", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def create_topics(bootstrap: str, prefix: str) -> None:
@@ -279,7 +263,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-e2e-"))
-    broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
+    broker = LocalBroker(workdir / "kafka", heap="768m")
     bootstrap = broker.start()
     server = FeedServer().start()
     try:

@@ -7,17 +7,18 @@ and how much memory and CPU the ingester takes.
 
     quick:  .venv/bin/python benchmarks/freshness_bench.py --feeds 1000 --interval 30
 
-Starts its own broker (deploy/kafka/local_broker.py; the item topics are created beforehand with
-``message.timestamp.type=LogAppendTime``, so a record's timestamp is the broker's append time)
-and a feed server in its own process on the loopback addresses 127.0.1.1..127.0.1.H, which
-honours If-None-Match with 304. Every feed starts with a few old items, published days ago; the
-first poll of each feed (the warm-up) publishes the on-theme ones, and they are not measured.
-Then ``newswatch run`` (not ``--once``; every feed's ``poll_interval_seconds`` set to the
-interval) keeps polling while, in each of the first ``rounds - 1`` intervals, ``new-fraction``
-of the feeds each get one new on-theme item at a random moment of that interval (the schedule is
-drawn up front; the server shows an item from its moment on). The last interval, with 10% to
-spare (a poll may start late when every fetch slot is taken) and a margin, lets the last of them
-be polled; then the ingester gets SIGTERM (it flushes and exits 0).
+Starts its own broker (``newswatch_devtools.local_broker``; the item topics are created
+beforehand with ``message.timestamp.type=LogAppendTime``, so a record's timestamp is the
+broker's append time) and a feed server in its own process on the loopback addresses
+127.0.1.1..127.0.1.H, which honours If-None-Match with 304. Every feed starts with a few old
+items, published days ago; the first poll of each feed (the warm-up) publishes the on-theme
+ones, and they are not measured. Then ``newswatch run`` (not ``--once``; every feed's
+``poll_interval_seconds`` set to the interval) keeps polling while, in each of the first
+``rounds - 1`` intervals, ``new-fraction`` of the feeds each get one new on-theme item at a
+random moment of that interval (the schedule is drawn up front; the server shows an item from
+its moment on). The last interval, with 10% to spare (a poll may start late when every fetch
+slot is taken) and a margin, lets the last of them be polled; then the ingester gets SIGTERM (it
+flushes and exits 0).
 
 Measured, for each scheduled item: delay = the broker's append time of its record in
 ``<prefix>.items`` − its appearance, split into the wait for a poll (the item's ``fetched_at`` −
@@ -55,16 +56,14 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from e2e_bench import create_topics, percentile
 from kafka import KafkaConsumer, TopicPartition
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks.e2e_bench import create_topics, load_local_broker, percentile  # noqa: E402
-from newswatch.analysis.text import normalise  # noqa: E402
-from newswatch.analysis.themes.match import compile_themes, match  # noqa: E402
-from newswatch.analysis.themes.rules import load_themes  # noqa: E402
-from tests.support.kafka_reader import read_all  # noqa: E402
+from newswatch.analysis.text import normalise
+from newswatch.analysis.themes.match import compile_themes, match
+from newswatch.analysis.themes.rules import load_themes
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.local_broker import LocalBroker
 
 OLD_ITEMS = 3  # per feed; the last one is off-theme, the others are published at warm-up
 LAST_INTERVAL_SPARE = 1.1  # the last interval gets 10% more, for polls that start late
@@ -712,7 +711,7 @@ def main() -> None:
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-freshness-"))
-    broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
+    broker = LocalBroker(workdir / "kafka", heap="768m")
     bootstrap = broker.start()
     server = FeedServer(plan)
     try:

@@ -22,7 +22,7 @@ of ``--rounds`` runs (the median beside it), in items per second and microsecond
   the matched items, themes and facts attached as the pipeline attaches them.
 - publishing (unless ``--no-publish``): the matched items' records (key, JSON value,
   CloudEvents headers) sent with kafka-python to a real broker started here
-  (deploy/kafka/local_broker.py; it runs on the other cores, this process on one), acks=all,
+  (``newswatch_devtools.local_broker``; it runs on the other cores, this process on one), acks=all,
   idempotent: one ``send().get()`` per record against sends with the ingester's default
   ``kafka_linger_ms`` and ``kafka_batch_size_bytes`` and one ``flush()``. The publishing
   figures count records, and show the client's CPU per record beside the wall-clock rate.
@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -53,14 +53,15 @@ from xml.sax.saxutils import escape
 import feedparser
 from match_bench import baseline_patterns, best_rate, build_items, run_baseline
 
-from newswatch.analysis.facts.extract import compile_gazetteer, extract
+from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer, extract
 from newswatch.analysis.items import FeedContext, entry_id, normalise_entry
 from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import compile_themes, match
+from newswatch.analysis.themes.match import CompiledTheme, compile_themes, match
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import EntryRejectedError
 from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
 from newswatch.kafka.config import KafkaSettings
+from newswatch_devtools.local_broker import LocalBroker
 from newswatch_schemas import NewsItem
 from newswatch_schemas.cloudevents import binary_headers, item_attributes
 
@@ -192,7 +193,9 @@ def naive_normalise_all(feeds: list[Feed], documents: list[Any]) -> list[dict[st
     return records
 
 
-def matched_items(items: list[NewsItem], themes: Any, gazetteer: Any) -> list[NewsItem]:
+def matched_items(
+    items: list[NewsItem], themes: Sequence[CompiledTheme], gazetteer: Gazetteer
+) -> list[NewsItem]:
     """The items that match a theme, with themes and facts attached as the pipeline does."""
     matched = []
     for item in items:
@@ -216,13 +219,6 @@ def timed(
     """``run`` (which returns how many items it produced or hit) timed over ``count`` items."""
     best, median, result = best_rate(run, count, rounds)
     return Row(stage, contender, best, median, note.format(result=result))
-
-
-def load_local_broker() -> ModuleType:
-    """deploy/kafka/local_broker.py, loaded the way the end-to-end benchmark loads it."""
-    from e2e_bench import load_local_broker as load  # noqa: PLC0415 - only when publishing
-
-    return load()
 
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
@@ -293,7 +289,7 @@ def publishing_rows(items: list[NewsItem], records: int, rounds: int, core: int)
     ]
     batch = [payloads[n % len(payloads)] for n in range(records)]
     workdir = Path(tempfile.mkdtemp(prefix="newswatch-stage-"))
-    broker = load_local_broker().LocalBroker(workdir / "kafka", heap="768m")
+    broker = LocalBroker(workdir / "kafka", heap="768m")
     bootstrap = broker.start()
     os.sched_setaffinity(0, {core})
     try:

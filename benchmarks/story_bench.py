@@ -83,15 +83,16 @@ def build_items(count: int, hours: float, seed: int = 11) -> list[tuple[str, str
             else:
                 summary = summary[: len(summary) * 2 // 3] + "…"
         else:
-            fields = {
-                "actor": rng.choice(ACTORS),
+            actor = rng.choice(ACTORS)
+            fields: dict[str, object] = {
+                "actor": actor,
                 "place": rng.choice(PLACES),
                 "day": rng.choice(DAYS),
                 "n": rng.randint(2, 120),
                 "m": rng.randint(1, 40),
             }
             lead = rng.choice(LEADS).format(**fields)
-            title = f"{fields['n']} dead in {fields['place']} as {fields['actor'].lower()} clash"
+            title = f"{fields['n']} dead in {fields['place']} as {actor.lower()} clash"
             summary = " ".join([lead, *rng.sample(FILLER, rng.randint(1, 2))])
             recent.append((title, summary))
         items.append((f"{index:032x}", story_text(title, summary), at, source))

@@ -19,7 +19,7 @@ from newswatch.service.assembly import Parts, assemble
 from newswatch.service.feed_sources import StaticFeeds
 from newswatch.service.supervisor import Ingester
 from newswatch.settings import Settings
-from tests.support.hostile_server import good_item, rss
+from newswatch_devtools.hostile_server import good_item, rss
 
 FEED = FeedConfig(url="http://feeds.test/feed.xml", name="site")
 SETTINGS = Settings(

@@ -55,6 +55,13 @@ def test_a_state_starts_from_its_checkpoint_or_afresh(site: FeedSite, component:
     schedule = ScheduleSettings()
     checkpoint = component.store.checkpoints[FEED.url]
     resumed = FeedState.start(FEED, schedule, checkpoint)
-    assert (resumed.validators.etag, resumed.done_ids) == (site.etag, set(checkpoint.done_ids))
+    assert (resumed.validators.etag, resumed.done_ids) == (
+        site.etag,
+        frozenset(checkpoint.done_ids),
+    )
     afresh = FeedState.start(FEED, schedule)
-    assert (afresh.interval_seconds, afresh.validators.etag, afresh.done_ids) == (300, "", set())
+    assert (afresh.interval_seconds, afresh.validators.etag, afresh.done_ids) == (
+        300.0,
+        "",
+        frozenset[str](),
+    )

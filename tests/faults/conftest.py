@@ -1,10 +1,8 @@
 """Fixtures of the fault tests."""
 
-from collections.abc import Callable
-
 import pytest
 
-Report = Callable[[str], None]
+from tests.faults.fault_run import Report
 
 
 @pytest.fixture

@@ -8,21 +8,20 @@ twice) only where the README says they can happen, and within the stated bound.
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import load_local_broker
-from tests.faults.conftest import Report
-from tests.support.fault_run import (
+from newswatch_devtools.live_feed import LiveFeeds
+from newswatch_devtools.local_broker import LocalBroker
+from tests.faults.fault_run import (
     FEEDS,
     RATE_PER_FEED,
     SIGKILL_DUPLICATES_PER_FEED,
+    Report,
     Run,
     served_then_frozen,
     tally,
 )
-from tests.support.live_feed import LiveFeeds
 
 pytestmark = pytest.mark.integration
 
@@ -73,9 +72,9 @@ def test_ingester_sigkill_and_restart_lose_nothing(
 
 
 @pytest.fixture
-def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     """A broker this test may kill; the session's shared broker stays up."""
-    broker = load_local_broker().LocalBroker(tmp_path_factory.mktemp("own-kafka"))
+    broker = LocalBroker(tmp_path_factory.mktemp("own-kafka"))
     broker.start()
     try:
         yield broker
@@ -84,7 +83,7 @@ def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def test_broker_sigkill_and_restart_lose_nothing(
-    tmp_path: Path, live: LiveFeeds, own_broker: Any, report: Report
+    tmp_path: Path, live: LiveFeeds, own_broker: LocalBroker, report: Report
 ) -> None:
     broker = own_broker
     run = Run(tmp_path, live, broker.bootstrap_servers)
@@ -103,7 +102,7 @@ def test_broker_sigkill_and_restart_lose_nothing(
 
 
 def test_broker_away_longer_than_the_buffer_holds(
-    tmp_path: Path, live: LiveFeeds, own_broker: Any, report: Report
+    tmp_path: Path, live: LiveFeeds, own_broker: LocalBroker, report: Report
 ) -> None:
     broker = own_broker
     buffer = 20

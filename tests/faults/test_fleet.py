@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import Report
-from tests.support.fault_run import (
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.live_feed import LiveFeeds
+from newswatch_devtools.service import Service
+from tests.faults.fault_run import (
     RATE_PER_FEED,
     SIGKILL_DUPLICATES_PER_FEED,
+    Report,
     Run,
     served_then_frozen,
     tally,
 )
-from tests.support.kafka_reader import read_all
-from tests.support.live_feed import LiveFeeds
-from tests.support.service import Service
 
 pytestmark = pytest.mark.integration
 

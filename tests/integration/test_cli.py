@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from newswatch_devtools.feed_server import FeedServer
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import run_newswatch, run_once_to_stdout
 from tests.integration.test_ingester_kafka import serve_fixture_feeds, write_feeds_file
-from tests.support.feed_server import FeedServer
-from tests.support.service import run_newswatch, run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 

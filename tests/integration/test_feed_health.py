@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
-from tests.support.feed_server import FeedServer, Route
-from tests.support.service import Service, run_newswatch
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
 

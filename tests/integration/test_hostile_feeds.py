@@ -27,7 +27,7 @@ from newswatch.service.feed_sources import StaticFeeds
 from newswatch.service.outcome import PollOutcome
 from newswatch.service.supervisor import Ingester
 from newswatch.settings import Settings
-from tests.support.hostile_server import (
+from newswatch_devtools.hostile_server import (
     Handler,
     HostileServer,
     SilentListener,

@@ -6,14 +6,15 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, load_local_broker
-from tests.support.feed_server import FeedServer, Route
-from tests.support.kafka_reader import read_all
-from tests.support.service import Service, run_newswatch
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.local_broker import LocalBroker
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +23,8 @@ PASSWORD = "s3cret-Pa55-" + uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")
-def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    broker = load_local_broker().LocalBroker(
-        tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD}
-    )
+def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+    broker = LocalBroker(tmp_path_factory.mktemp("sasl-kafka"), sasl_users={USER: PASSWORD})
     broker.start()
     try:
         yield broker
@@ -77,11 +76,9 @@ def self_signed_pem(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalBroker, Path]]:
     keystore, certificate = self_signed_pem(tmp_path_factory.mktemp("tls"))
-    broker = load_local_broker().LocalBroker(
-        tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore
-    )
+    broker = LocalBroker(tmp_path_factory.mktemp("tls-kafka"), tls_keystore_pem=keystore)
     broker.start()
     try:
         yield broker, certificate
@@ -90,7 +87,7 @@ def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, 
 
 
 def test_publishes_over_tls(
-    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[LocalBroker, Path]
 ) -> None:
     broker, certificate = tls_broker
     prefix = f"nwtls-{uuid.uuid4().hex[:8]}"
@@ -117,7 +114,7 @@ def test_publishes_over_tls(
 
 
 def test_tls_refuses_a_broker_it_cannot_verify(
-    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[Any, Path]
+    tmp_path: Path, feed_server: FeedServer, tls_broker: tuple[LocalBroker, Path]
 ) -> None:
     broker, _ = tls_broker
     _, stranger = self_signed_pem(tmp_path)
@@ -146,7 +143,7 @@ def test_tls_refuses_a_broker_it_cannot_verify(
 def test_publishes_over_sasl(
     tmp_path: Path,
     feed_server: FeedServer,
-    sasl_broker: Any,
+    sasl_broker: LocalBroker,
     mechanism: str,
     password_from_file: bool,
 ) -> None:
@@ -185,7 +182,7 @@ def test_publishes_over_sasl(
 
 
 def test_a_wrong_password_is_not_ready_and_not_logged(
-    tmp_path: Path, feed_server: FeedServer, sasl_broker: Any
+    tmp_path: Path, feed_server: FeedServer, sasl_broker: LocalBroker
 ) -> None:
     wrong = "wrong-" + PASSWORD
     config = tmp_path / "newswatch.yaml"

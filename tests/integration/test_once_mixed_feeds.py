@@ -4,11 +4,12 @@ item lost."""
 import json
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.support.hostile_server import (
+from newswatch_devtools.hostile_server import (
     HostileServer,
     SilentListener,
     good_item,
@@ -17,7 +18,7 @@ from tests.support.hostile_server import (
     send,
     slow_drip,
 )
-from tests.support.service import run_once_to_stdout
+from newswatch_devtools.service import run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +56,7 @@ def test_mixed_feeds_finish_within_limits_and_keep_every_good_item(
         "/html": b"<!doctype html><html><body>Moved</body></html>",
     }
     for path, body in bodies.items():
-        server.routes[path] = lambda request, body=body: send(request, 200, body)
+        server.routes[path] = partial(send, status=200, body=body)
     server.routes["/drip"] = slow_drip
     server.routes["/bomb"] = gzip_bomb
     server.routes["/loop"] = lambda request: send(request, 302, b"", Location=server.url("/loop"))

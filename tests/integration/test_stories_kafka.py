@@ -10,10 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import ROOT, free_port
-from tests.support.feed_server import FeedServer, Route
-from tests.support.kafka_reader import read_all
-from tests.support.service import Service
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import Service
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from newswatch.observability.metrics import Metrics
-from tests.conftest import ROOT
+from newswatch_devtools.repo import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "newswatch.rules.yml"
 RULE_TESTS = sorted((ROOT / "deploy" / "prometheus" / "tests").glob("*.test.yml"))

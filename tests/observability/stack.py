@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import free_port
+from newswatch_devtools.ports import free_port
 
 INSTALL_HINT = (
     "install Debian's packages: apt-get install --no-install-recommends "

@@ -21,7 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, free_port
+from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import Service
 from tests.observability.promql import (
     DASHBOARDS,
     SERVICE_METRICS,
@@ -38,8 +41,6 @@ from tests.observability.stack import (
     start_alertmanager,
     start_prometheus,
 )
-from tests.support.feed_server import FeedServer, Route
-from tests.support.service import Service
 
 pytestmark = pytest.mark.integration
 

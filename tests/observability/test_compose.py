@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from newswatch.kafka.config import KafkaSettings
-from tests.conftest import ROOT
+from newswatch_devtools.repo import ROOT
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA = Path(__file__).with_name("compose-spec.schema.json")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.repo import ROOT
+from newswatch_devtools.service import run_newswatch, run_once_to_stdout
 from tests.observability.stack import Process
-from tests.support.service import run_newswatch, run_once_to_stdout
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import ROOT
+from newswatch_devtools.repo import ROOT
 from tests.observability.promql import DASHBOARDS
 
 GRAFANA = ROOT / "deploy" / "grafana"

@@ -7,7 +7,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from newswatch.observability.metrics import Metrics
-from tests.conftest import ROOT
+from newswatch_devtools.repo import ROOT
 from tests.observability.promql import (
     DASHBOARDS,
     RULE_TESTS,

@@ -12,10 +12,12 @@ from newswatch.analysis.facts.extract import Facts, compile_gazetteer, extract
 from newswatch.analysis.text import normalise
 from newswatch.common.errors import ConfigError
 from newswatch_schemas import (
+    Actor,
     Figure,
     FigureKind,
     FigureQualifier,
     NewsItem,
+    Place,
     PlaceKind,
     TextField,
 )
@@ -50,7 +52,8 @@ def places(text: str) -> dict[str, tuple[str, str, list[str]]]:
 def assert_spans_point_into_fields(facts: Facts, title: str, summary: str) -> None:
     fields = {TextField.TITLE: title, TextField.SUMMARY: summary}
     spans = [(item.field, item.start, item.end, item.text) for item in facts.figures]
-    for named in (*facts.actors, *facts.places):
+    named_facts: tuple[Actor | Place, ...] = (*facts.actors, *facts.places)
+    for named in named_facts:
         spans += [(m.field, m.start, m.end, m.text) for m in named.mentions]
     for field, start, end, text in spans:
         assert fields[field][start:end] == text

@@ -95,7 +95,7 @@ def test_bad_terms_are_refused(term: str, message: str) -> None:
 
 def test_word_forms() -> None:
     english = word_forms("casualty", "en", is_stem=False, first=True)
-    assert (english.stem, english.endings) == ("casualt", {"y", "ys", "yes", "ies"})
+    assert (english.stem, english.endings) == ("casualt", frozenset({"y", "ys", "yes", "ies"}))
     russian = word_forms("соглашение", "ru", is_stem=False, first=True)
     assert russian.stem == "соглашен"
     assert russian.endings is not None
@@ -107,7 +107,7 @@ def test_word_forms() -> None:
     stem = word_forms("releas", "en", is_stem=True, first=True)
     assert stem.endings is None
     neutral = word_forms("taliban", "any", is_stem=False, first=True)
-    assert neutral.endings == {"", "s", "es", "x"}
+    assert neutral.endings == frozenset({"", "s", "es", "x"})
 
 
 @pytest.mark.parametrize(

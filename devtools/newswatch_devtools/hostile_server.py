@@ -3,11 +3,11 @@
 import functools
 import gzip
 import socket
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+
+from newswatch_devtools.http_server import BackgroundServer, QuietHandler
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
@@ -53,10 +53,10 @@ class HostileServer:
         self.requested: list[str] = []
         server = self
 
-        class RequestHandler(BaseHTTPRequestHandler):
+        class RequestHandler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 server.requested.append(self.path)
                 route = server.routes.get(self.path)
                 if route is None:
@@ -67,30 +67,20 @@ class HostileServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            block_on_close = False
-
-        self._server = Server((host, 0), RequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._http = BackgroundServer(RequestHandler, host)
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return self._http.url(path)
 
     def start(self) -> "HostileServer":
         """Serve in the background."""
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop accepting; handlers still dripping die with the process."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()
 
 
 def slow_drip(handler: BaseHTTPRequestHandler) -> None:

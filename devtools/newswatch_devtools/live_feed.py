@@ -8,12 +8,11 @@ the feeds then get a share each, whatever port the server was given.
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from kafka.partitioner.default import murmur2
 
-from tests.support.hostile_server import good_item, rss
+from newswatch_devtools.hostile_server import good_item, rss
+from newswatch_devtools.http_server import BackgroundServer, QuietHandler
 
 FEEDS_TOPIC_PARTITIONS = 3
 """The ingester's default ``topic_partitions``, which the fault tests keep."""
@@ -31,8 +30,8 @@ class LiveFeeds:
         self._lock = threading.Lock()
         live = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 path = self.path.partition("?")[0]
                 number = int(path.removeprefix("/live/").removesuffix(".xml"))
                 body = live.document(number)
@@ -42,15 +41,8 @@ class LiveFeeds:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            block_on_close = False
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._http = BackgroundServer(Handler)
+        self._http.start()
 
     def count(self) -> int:
         """How many items each feed has now."""
@@ -66,13 +58,13 @@ class LiveFeeds:
 
     def url(self, number: int) -> str:
         """URL of feed ``number``, with a query that puts it in its partition (see above)."""
-        base = f"http://127.0.0.1:{self._server.server_address[1]}/live/{number}.xml"
+        base = self._http.url(f"/live/{number}.xml")
         for salt in range(1000):
             url = f"{base}?p={salt}"
             partition = (murmur2(url.encode("utf-8")) & 0x7FFFFFFF) % FEEDS_TOPIC_PARTITIONS
             if partition == number % FEEDS_TOPIC_PARTITIONS:
                 return url
-        raise AssertionError(f"no query puts {base} in its partition")
+        raise LookupError(f"no query puts {base} in its partition")
 
     def expected_urls(self) -> set[str]:
         """Item URLs of every item that exists now: each feed keeps all its items, so once the
@@ -89,11 +81,12 @@ class LiveFeeds:
 
     def stop(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()
 
     def __enter__(self) -> "LiveFeeds":
+        """The feeds, already serving, for a ``with`` block."""
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Stop serving at the end of the block."""
         self.stop()

@@ -2,8 +2,8 @@
 
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from newswatch_devtools.http_server import BackgroundServer, QuietHandler
 
 
 @dataclass
@@ -26,8 +26,8 @@ class FeedServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 server._count(server.requests, self.path)
                 route = server.routes.get(self.path)
                 if route is None:
@@ -47,12 +47,7 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._http = BackgroundServer(Handler)
 
     def _count(self, counter: dict[str, int], path: str) -> None:
         with self._lock:
@@ -60,14 +55,13 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` on this server."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+        return self._http.url(path)
 
     def start(self) -> "FeedServer":
         """Start serving in a background thread."""
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()

@@ -5,13 +5,17 @@ import math
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import free_port
-from tests.support.kafka_reader import read_all
-from tests.support.live_feed import LiveFeeds
-from tests.support.service import Service
+from newswatch_devtools.kafka_reader import read_all
+from newswatch_devtools.live_feed import LiveFeeds
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.service import Service
+
+Report = Callable[[str], None]
+"""Prints a line in the test run's output (the ``report`` fixture)."""
 
 FEEDS = 3
 RATE_PER_FEED = 4.0

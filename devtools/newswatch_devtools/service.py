@@ -13,6 +13,11 @@ from types import TracebackType
 
 from prometheus_client.parser import text_string_to_metric_families
 
+
+class ServiceError(RuntimeError):
+    """The service under test exited early, or did not reach the state waited for in time."""
+
+
 LOCAL_FEEDS_ALLOWED = {"NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}
 """Test feed servers listen on loopback, which the fetcher refuses unless allowed."""
 
@@ -78,6 +83,7 @@ class Service:
         )
 
     def __enter__(self) -> "Service":
+        """The running service, for a ``with`` block."""
         return self
 
     def __exit__(
@@ -86,6 +92,8 @@ class Service:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Kill the service if it still runs (a test that wants a clean stop calls
+        ``terminate()``), and close its log."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -105,7 +113,8 @@ class Service:
         deadline = time.monotonic() + timeout_s
         last: object = None
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"service exited early:\n{self.logs()}"
+            if self.process.poll() is not None:
+                raise ServiceError(f"service exited early:\n{self.logs()}")
             try:
                 code, body = self.get(path)
                 if code == status:
@@ -114,7 +123,7 @@ class Service:
             except OSError as error:
                 last = error
             time.sleep(0.2)
-        raise AssertionError(f"{path} never answered {status} (last: {last})\n{self.logs()}")
+        raise ServiceError(f"{path} never answered {status} (last: {last})\n{self.logs()}")
 
     def metric(self, name: str, **labels: str) -> float:
         """Current value of one sample from /metrics (0 when absent)."""
@@ -133,9 +142,8 @@ class Service:
         """Poll /metrics until the sample reaches ``at_least``."""
         deadline = time.monotonic() + timeout_s
         while self.metric(name, **labels) < at_least:
-            assert time.monotonic() < deadline, (
-                f"{name}{labels} stayed below {at_least}\n{self.logs()}"
-            )
+            if time.monotonic() >= deadline:
+                raise ServiceError(f"{name}{labels} stayed below {at_least}\n{self.logs()}")
             time.sleep(0.2)
 
     def terminate(self, timeout_s: float = 60.0) -> int:

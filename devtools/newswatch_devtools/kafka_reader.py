@@ -6,6 +6,10 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 
+class TopicReadError(RuntimeError):
+    """A topic could not be read back: it does not exist, or its end was not reached in time."""
+
+
 def read_all(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[Any]:
     """Every record in ``topic`` up to its current end offsets, in partition order."""
     consumer = KafkaConsumer(
@@ -16,14 +20,16 @@ def read_all(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[Any]:
             TopicPartition(topic, partition)
             for partition in sorted(consumer.partitions_for_topic(topic) or [])
         ]
-        assert partitions, f"topic {topic} does not exist"
+        if not partitions:
+            raise TopicReadError(f"topic {topic} does not exist on {bootstrap}")
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         records: list[Any] = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            assert time.monotonic() < deadline, f"timed out reading {topic}"
+            if time.monotonic() >= deadline:
+                raise TopicReadError(f"timed out after {timeout_s:g} s reading {topic}")
             for batch in consumer.poll(timeout_ms=500).values():
                 records.extend(batch)
         return records
