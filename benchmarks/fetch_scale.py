@@ -21,8 +21,9 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import TextLimits
-from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
@@ -90,7 +91,7 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
     async with Fetcher(limits, "newswatch-bench", policy) as fetcher:
         ingester = Ingester(
             feeds,
-            themes=compile_themes(load_themes(None)[1]),
+            analyzer=Analyzer(compile_themes(load_themes(None)[1])),
             fetcher=fetcher,
             sink=sink,
             metrics=Metrics(CollectorRegistry(), "bench"),

@@ -61,8 +61,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.e2e_bench import create_topics, load_local_broker, percentile  # noqa: E402
-from newswatch.analysis.text import normalise  # noqa: E402
-from newswatch.analysis.themes.match import compile_themes, match  # noqa: E402
+from newswatch.analysis.engine import Analyzer  # noqa: E402
+from newswatch.analysis.themes.compile import compile_themes  # noqa: E402
 from newswatch.analysis.themes.rules import load_themes  # noqa: E402
 from tests.support.kafka_reader import read_all  # noqa: E402
 
@@ -205,10 +205,8 @@ def render_feed(feed: int, entries: list[Entry]) -> bytes:
 
 def count_on_theme(entries: list[Entry]) -> int:
     """How many of ``entries`` match a bundled theme (and so get published)."""
-    themes = compile_themes(load_themes(None)[1])
-    return sum(
-        1 for entry in entries if match(themes, normalise(entry.title), normalise(entry.summary))
-    )
+    analyzer = Analyzer(compile_themes(load_themes(None)[1]))
+    return sum(1 for entry in entries if analyzer.analyse(entry.title, entry.summary).themes)
 
 
 # ------------------------------------------------------------------ the feed server process

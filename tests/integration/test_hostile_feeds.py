@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import TextLimits
-from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
@@ -69,7 +70,7 @@ class Harness:
         async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
             ingester = Ingester(
                 [feed],
-                themes=compile_themes(load_themes(None)[1]),
+                analyzer=Analyzer(compile_themes(load_themes(None)[1])),
                 fetcher=fetcher,
                 sink=self.sink,
                 metrics=self.metrics,
@@ -363,7 +364,7 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
         async with Fetcher(LIMITS, "newswatch-test", policy) as fetcher:
             ingester = Ingester(
                 [feed],
-                themes=(),
+                analyzer=Analyzer(()),
                 fetcher=fetcher,
                 sink=harness.sink,
                 metrics=harness.metrics,

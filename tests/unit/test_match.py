@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.analysis.themes.match import compile_themes, explain, format_decisions, match
+from newswatch.analysis.themes import compile_themes, explain, format_decisions, match
 from newswatch.analysis.themes.rules import ThemeSet, load_themes
 
 _, BUNDLED = load_themes(None)

@@ -1,21 +1,17 @@
-"""Normalisation for matching: folding, unification, word joins, and the map back."""
+"""Folding for matching: case and accents, unification, word joins, and the map back."""
 
 import json
 
 import pytest
 
 from newswatch.analysis.evaluate import BUNDLED_SET
-from newswatch.analysis.text import (
-    TermSyntaxError,
-    normalise,
-    parse_term,
-    primary_language,
-    word_forms,
-)
+from newswatch.analysis.language import primary_language
+from newswatch.analysis.morphology import TermSyntaxError, parse_term, word_forms
+from newswatch.analysis.text import fold
 
 
 @pytest.mark.parametrize(
-    ("text", "normal"),
+    ("text", "folded"),
     [
         ("US–Taliban deal", " us taliban deal "),
         ("U.S.-Taliban deal", " us taliban deal "),
@@ -35,16 +31,16 @@ from newswatch.analysis.text import (
         ("  ,.  ", " "),
     ],
 )
-def test_normal_form(text: str, normal: str) -> None:
-    assert normalise(text).text == normal
+def test_folded_form(text: str, folded: str) -> None:
+    assert fold(text).text == folded
 
 
 def words_and_spans(text: str) -> list[tuple[str, str]]:
-    normal = normalise(text)
+    folded = fold(text)
     pairs = []
     position = 1
-    for word in normal.text.split():
-        start, end = normal.span(position, position + len(word))
+    for word in folded.words:
+        start, end = folded.span(position, position + len(word))
         pairs.append((word, text[start:end]))
         position += len(word) + 1
     return pairs
@@ -63,12 +59,12 @@ def test_spans_map_back_to_the_original_words() -> None:
 
 
 def test_every_word_of_the_labelled_set_maps_back_to_itself() -> None:
-    """Each word's original span normalises to exactly that word."""
+    """Each word's original span folds to exactly that word."""
     for line in BUNDLED_SET.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         for field in ("title", "summary"):
             for word, original in words_and_spans(record[field]):
-                assert normalise(original).text.split() == [word], (record["id"], field)
+                assert fold(original).text.split() == [word], (record["id"], field)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
-from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.items import TextLimits
 from newswatch.analysis.stories import BurstConfig, BurstDetector, StoryConfig, StoryIndex
-from newswatch.analysis.themes.match import CompiledTheme, compile_themes
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import FeedConfig, load_feeds
@@ -45,13 +46,13 @@ MAX_CONNECT_BACKOFF_SECONDS = 30.0
 
 @dataclass(frozen=True, slots=True)
 class Configuration:
-    """The two configuration files, loaded and compiled."""
+    """The configuration files, loaded and compiled: the feeds, and the analysis engine built
+    from the themes and the gazetteer."""
 
     feeds_path: Path
     feeds: list[FeedConfig]
-    themes: tuple[CompiledTheme, ...]
+    analyzer: Analyzer
     theme_names: list[str]
-    gazetteer: Gazetteer
 
 
 def load_configuration(settings: Settings) -> Configuration:
@@ -69,9 +70,8 @@ def load_configuration(settings: Settings) -> Configuration:
     return Configuration(
         feeds_path,
         feed_list.feeds,
-        compile_themes(theme_set),
+        Analyzer(compile_themes(theme_set), compile_gazetteer(settings.gazetteer_file)),
         theme_names,
-        compile_gazetteer(settings.gazetteer_file),
     )
 
 
@@ -165,7 +165,7 @@ class Service:
         ):
             ingester = Ingester(
                 [] if in_fleet else self.configuration.feeds,
-                themes=self.configuration.themes,
+                analyzer=self.configuration.analyzer,
                 fetcher=fetcher,
                 sink=sink,
                 metrics=self.metrics,
@@ -174,7 +174,6 @@ class Service:
                 stories=StoryIndex(
                     StoryConfig(horizon=timedelta(hours=settings.story_horizon_hours))
                 ),
-                gazetteer=self.configuration.gazetteer,
                 parser=parser,
                 bursts=BurstDetector(
                     BurstConfig(

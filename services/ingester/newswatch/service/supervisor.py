@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from newswatch.analysis.facts.extract import Gazetteer
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import FeedContext, TextLimits, entry_id
 from newswatch.analysis.stories import BurstDetector, StoryIndex
-from newswatch.analysis.themes.match import CompiledTheme
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.errors import FeedError, FeedProblem, FetchError, ParseError, PublishError
 from newswatch.common.feeds import FeedConfig
@@ -61,7 +60,7 @@ class Ingester:
         self,
         feeds: list[FeedConfig],
         *,
-        themes: tuple[CompiledTheme, ...],
+        analyzer: Analyzer,
         fetcher: Fetcher,
         sink: Sink,
         metrics: Metrics,
@@ -69,7 +68,6 @@ class Ingester:
         limits: PipelineLimits,
         stories: StoryIndex | None = None,
         bursts: BurstDetector | None = None,
-        gazetteer: Gazetteer | None = None,
         parser: Parser | None = None,
     ) -> None:
         self._feeds = {feed.url: feed for feed in feeds}
@@ -82,14 +80,13 @@ class Ingester:
         self._limits = limits
         self._parser = parser if parser is not None else ParserThread()
         self._entries = EntryProcessor(
-            themes=themes,
+            analyzer=analyzer,
             sink=sink,
             metrics=metrics,
             seen=seen,
             text_limits=limits.text,
             stories=stories if stories is not None else StoryIndex(),
             bursts=bursts if bursts is not None else BurstDetector(),
-            gazetteer=gazetteer,
         )
         self._fetch_slots = asyncio.Semaphore(limits.max_concurrent_fetches)
         self._host_slots: dict[str, asyncio.Semaphore] = {}

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from newswatch.analysis.text import parse_term
+from newswatch.analysis.morphology import parse_term
 from newswatch.common.config_files import bundled_file, load_yaml_model
 
 ANY_LANGUAGE = "any"

@@ -1,0 +1,150 @@
+"""Deciding a theme on the hits of its terms: the rule of ``analysis.themes.rules``.
+
+Exclusions of scope ``item`` (or ``subject``, in the title) veto the theme; the others mask
+the hits inside them or within their ``words``; a hit whose term has a ``near`` constraint
+needs a hit of the named group within so many words in the same field (or in the other field,
+with ``across_fields``); each distinct term counts once, at its first place (title before
+summary); every required group must be hit, and the weights must reach the threshold.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from newswatch.analysis.text import FoldedText
+from newswatch.analysis.themes.compile import CompiledTheme
+from newswatch.analysis.themes.find import Found
+from newswatch.analysis.themes.rules import ExclusionScope, Near
+
+
+class Hit(NamedTuple):
+    """One place a term was found: field, span in the folded text, first and last word."""
+
+    term: int
+    field: int
+    start: int
+    stop: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one theme was decided, in terms of hits (pydantic objects are built afterwards)."""
+
+    counted: tuple[Hit, ...]
+    score: float
+    fired: bool
+    missing: tuple[str, ...]
+    veto: Hit | None
+    masked: tuple[tuple[Hit, Hit], ...]
+    too_far: tuple[Hit, ...]
+
+
+def decide(
+    compiled: CompiledTheme, everything: Found, texts: Sequence[FoldedText], *, detailed: bool
+) -> Outcome | None:
+    """The outcome for one theme of which at least one term occurs (see ``match``).
+
+    Unless ``detailed``, None as soon as the theme plainly cannot fire: a required group
+    without any hit, or all the weights found short of the threshold.
+    """
+    terms = compiled.engine.terms
+    present = sorted(everything.by_theme[compiled.index])
+    if not detailed:
+        groups = {terms[term_id].group for term_id in present}
+        best = sum(terms[term_id].weight for term_id in present)
+        if not compiled.required_groups <= groups or best < compiled.theme.threshold:
+            return None
+    found = {
+        term_id: [_hit(term_id, place, texts) for place in everything.places[term_id]]
+        for term_id in present
+    }
+    veto, masks = _exclusion_hits(compiled, found, present)
+    live: list[Hit] = []
+    masked: list[tuple[Hit, Hit]] = []
+    for term_id in present:
+        if terms[term_id].exclusion is None:
+            for hit in found[term_id]:
+                mask = _mask_of(compiled, hit, masks)
+                if mask is None:
+                    live.append(hit)
+                else:
+                    masked.append((hit, mask))
+    by_group: dict[str, list[Hit]] = {}
+    for hit in live:
+        by_group.setdefault(terms[hit.term].group, []).append(hit)
+    kept = [hit for hit in live if _has_partner(hit, terms[hit.term].near, by_group)]
+    first: dict[int, Hit] = {}
+    for hit in sorted(kept, key=lambda item: (item.field, item.start)):
+        first.setdefault(hit.term, hit)
+    counted = tuple(first.values())
+    too_far = tuple(hit for hit in live if hit.term not in first and hit not in kept)
+    score = round(sum(terms[hit.term].weight for hit in counted), 6)
+    groups = {terms[hit.term].group for hit in counted}
+    missing = tuple(sorted(compiled.required_groups - groups))
+    fired = veto is None and not missing and score >= compiled.theme.threshold
+    return Outcome(counted, score, fired, missing, veto, tuple(masked), too_far)
+
+
+def _hit(term: int, place: tuple[int, int, int], texts: Sequence[FoldedText]) -> Hit:
+    """The hit of ``term`` at ``place``, with the indices of its first and last words."""
+    field, start, stop = place
+    text = texts[field].text
+    first = text.count(" ", 0, start) - 1
+    return Hit(term, field, start, stop, first, first + text.count(" ", start, stop))
+
+
+def _words_between(one: Hit, other: Hit) -> int:
+    """How many words lie between two hits of the same field (-1 when they overlap)."""
+    return max(other.first - one.last, one.first - other.last) - 1
+
+
+def _exclusion_hits(
+    compiled: CompiledTheme, found: dict[int, list[Hit]], present: list[int]
+) -> tuple[Hit | None, list[Hit]]:
+    """The first hit of an exclusion that vetoes the theme, and the hits that mask."""
+    terms = compiled.engine.terms
+    veto: Hit | None = None
+    masks: list[Hit] = []
+    for term_id in present:
+        exclusion = terms[term_id].exclusion
+        if exclusion is None:
+            continue
+        scope = compiled.exclusions[exclusion].scope
+        for hit in found[term_id]:
+            if scope is ExclusionScope.ITEM or (scope is ExclusionScope.SUBJECT and hit.field == 0):
+                veto = veto or hit
+            else:
+                masks.append(hit)
+    return veto, masks
+
+
+def _has_partner(hit: Hit, near: Near | None, by_group: dict[str, list[Hit]]) -> bool:
+    """Whether ``hit`` meets its ``near`` constraint (always, when it has none)."""
+    if near is None:
+        return True
+    for group in near.groups():
+        for other in by_group.get(group, ()):
+            if other.field != hit.field:
+                if near.across_fields:
+                    return True
+            elif _words_between(hit, other) <= near.words:
+                return True
+    return False
+
+
+def _mask_of(compiled: CompiledTheme, hit: Hit, masks: list[Hit]) -> Hit | None:
+    """The exclusion hit that masks ``hit``, if any."""
+    terms = compiled.engine.terms
+    for mask in masks:
+        if mask.field != hit.field:
+            continue
+        exclusion = terms[mask.term].exclusion
+        words = compiled.exclusions[exclusion].words if exclusion is not None else None
+        if words is None:
+            if hit.start < mask.stop and mask.start < hit.stop:
+                return mask
+        elif _words_between(hit, mask) <= words:
+            return mask
+    return None
