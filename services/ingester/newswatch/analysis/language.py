@@ -152,7 +152,9 @@ class LanguageChoice(NamedTuple):
     def describe(self) -> str:
         """One line for a person: the language used, the declared one, the evidence."""
         used = self.language or "unknown (every term list applies)"
-        source = "from the text" if self.detected else "as declared"
+        source = (
+            "from the text" if self.detected else "as declared" if self.declared else "no evidence"
+        )
         evidence = ", ".join(f"{code} {count}" for code, count in self.evidence) or "none"
         return (
             f"{used} ({source}; declared {self.declared or 'none'}; "

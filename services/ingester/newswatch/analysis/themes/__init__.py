@@ -6,13 +6,20 @@ themes an item belongs to, with evidence), ``explain`` (why each theme fired or 
 """
 
 from newswatch.analysis.themes.compile import CompiledTheme, compile_themes
-from newswatch.analysis.themes.explain import Decision, Masked, explain, format_decisions
+from newswatch.analysis.themes.explain import (
+    Decision,
+    Masked,
+    Overlapped,
+    explain,
+    format_decisions,
+)
 from newswatch.analysis.themes.match import match
 
 __all__ = [
     "CompiledTheme",
     "Decision",
     "Masked",
+    "Overlapped",
     "compile_themes",
     "explain",
     "format_decisions",

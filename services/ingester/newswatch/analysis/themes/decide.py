@@ -3,8 +3,9 @@
 Exclusions of scope ``item`` (or ``subject``, in the title) veto the theme; the others mask
 the hits inside them or within their ``words``; a hit whose term has a ``near`` constraint
 needs a hit of the named group within so many words in the same field (or in the other field,
-with ``across_fields``); each distinct term counts once, at its first place (title before
-summary); every required group must be hit, and the weights must reach the threshold.
+with ``across_fields``); each distinct term counts once, and a span of a field counts once per
+group, the strongest of overlapping hits (``_count``); every required group must be hit, and
+the weights must reach the threshold.
 """
 
 from collections.abc import Sequence
@@ -39,6 +40,8 @@ class Outcome:
     veto: Hit | None
     masked: tuple[tuple[Hit, Hit], ...]
     too_far: tuple[Hit, ...]
+    overlapped: tuple[tuple[Hit, Hit], ...]
+    """Hits of a term that counts nowhere, left out for overlapping a stronger hit (with it)."""
 
 
 def decide(
@@ -75,16 +78,61 @@ def decide(
     for hit in live:
         by_group.setdefault(terms[hit.term].group, []).append(hit)
     kept = [hit for hit in live if _has_partner(hit, terms[hit.term].near, by_group)]
-    first: dict[int, Hit] = {}
-    for hit in sorted(kept, key=lambda item: (item.field, item.start)):
-        first.setdefault(hit.term, hit)
-    counted = tuple(first.values())
-    too_far = tuple(hit for hit in live if hit.term not in first and hit not in kept)
+    counted, overlapped = _count(compiled, kept)
+    counted_terms = {hit.term for hit in counted}
+    too_far = tuple(hit for hit in live if hit.term not in counted_terms and hit not in kept)
     score = round(sum(terms[hit.term].weight for hit in counted), 6)
     groups = {terms[hit.term].group for hit in counted}
     missing = tuple(sorted(compiled.required_groups - groups))
     fired = veto is None and not missing and score >= compiled.theme.threshold
-    return Outcome(counted, score, fired, missing, veto, tuple(masked), too_far)
+    return Outcome(counted, score, fired, missing, veto, tuple(masked), too_far, overlapped)
+
+
+def _count(
+    compiled: CompiledTheme, kept: list[Hit]
+) -> tuple[tuple[Hit, ...], tuple[tuple[Hit, Hit], ...]]:
+    """The hits that count, in text order, and the hits left out for overlapping one of them.
+
+    Each distinct term counts once, and a span of a field counts once per group: of the hits
+    of one group that overlap (the same word found by the ``any`` list and a French stem;
+    "agreement" inside "Doha peace agreement"), the strongest counts: the greatest weight,
+    then the earliest, then the longest, then the first configured. A term left out at one
+    place counts at another. Hits of different groups may overlap and each count: an
+    actor-action phrase ("Taliban attack") is evidence of its own beside the actor and the act.
+    """
+    terms = compiled.engine.terms
+    counted: list[Hit] = []
+    overlapped: list[tuple[Hit, Hit]] = []
+    taken: dict[str, list[Hit]] = {}
+    for hit in sorted(kept, key=lambda item: _strength(compiled, item)):
+        if any(other.term == hit.term for other in counted):
+            continue
+        group = taken.setdefault(terms[hit.term].group, [])
+        overlap = next((other for other in group if _overlap(hit, other)), None)
+        if overlap is None:
+            group.append(hit)
+            counted.append(hit)
+        else:
+            overlapped.append((hit, overlap))
+    counted_terms = {hit.term for hit in counted}
+    left_out = tuple(pair for pair in overlapped if pair[0].term not in counted_terms)
+    return tuple(sorted(counted, key=lambda hit: (hit.field, hit.start, hit.term))), left_out
+
+
+def _strength(compiled: CompiledTheme, hit: Hit) -> tuple[float, int, int, int, int]:
+    """Sort key: strongest hit first (see ``_count``)."""
+    return (
+        -compiled.engine.terms[hit.term].weight,
+        hit.field,
+        hit.start,
+        hit.start - hit.stop,
+        hit.term,
+    )
+
+
+def _overlap(one: Hit, other: Hit) -> bool:
+    """Whether two hits share characters of the same field."""
+    return one.field == other.field and one.start < other.stop and other.start < one.stop
 
 
 def _hit(term: int, place: tuple[int, int, int], texts: Sequence[FoldedText]) -> Hit:

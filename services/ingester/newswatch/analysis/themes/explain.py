@@ -25,6 +25,14 @@ class Masked:
 
 
 @dataclass(frozen=True, slots=True)
+class Overlapped:
+    """A hit left out because a stronger hit of its group covers the same text."""
+
+    hit: Evidence
+    counted: Evidence
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """Why a theme that has some evidence on an item fired or did not."""
 
@@ -38,6 +46,7 @@ class Decision:
     vetoed_by: Evidence | None
     masked: tuple[Masked, ...]
     too_far: tuple[Evidence, ...]
+    overlapped: tuple[Overlapped, ...] = ()
 
     def reason(self) -> str:
         """One line: why the theme did not fire (empty when it did)."""
@@ -82,6 +91,10 @@ def explain(
                     for hit, mask in outcome.masked
                 ),
                 too_far=tuple(evidence(engine, hit, texts) for hit in outcome.too_far),
+                overlapped=tuple(
+                    Overlapped(evidence(engine, hit, texts), evidence(engine, other, texts))
+                    for hit, other in outcome.overlapped
+                ),
             )
         )
     return decisions
@@ -120,6 +133,13 @@ def format_decisions(decisions: Sequence[Decision], title: str, summary: str) ->
             lines.append(
                 f"    masked {hit.term!r} {hit.field} {hit.start}-{hit.end} "
                 f"by exclusion {masked.exclusion.rule!r} ({masked.exclusion.text!r}): "
+                f"{_snippet(fields[hit.field], hit.start, hit.end)}"
+            )
+        for overlap in decision.overlapped:
+            hit = overlap.hit
+            lines.append(
+                f"    counted once {hit.term!r} [{hit.rule}, {hit.language}] {hit.field} "
+                f"{hit.start}-{hit.end}: overlaps {overlap.counted.term!r}: "
                 f"{_snippet(fields[hit.field], hit.start, hit.end)}"
             )
         for hit in decision.too_far:
