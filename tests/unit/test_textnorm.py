@@ -3,11 +3,13 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newswatch.analysis.evaluate import BUNDLED_SET
 from newswatch.analysis.language import primary_language
 from newswatch.analysis.morphology import TermSyntaxError, parse_term, word_forms
-from newswatch.analysis.text import fold
+from newswatch.analysis.text import _DIGIT_GROUP, _FOLD, _INITIALISM, _POSSESSIVE, fold
 
 
 @pytest.mark.parametrize(
@@ -112,3 +114,21 @@ def test_word_forms() -> None:
 )
 def test_primary_language(tag: str, language: str | None) -> None:
     assert primary_language(tag) == language
+
+
+def folded_by_definition(original: str) -> str:
+    """``fold``'s text as first written: every joiner, then the words joined by one space."""
+    joined = original
+    for joiner in (_POSSESSIVE, _INITIALISM, _DIGIT_GROUP):
+        joined = joiner.sub("", joined)
+    words = joined.translate(_FOLD).split()
+    return f" {' '.join(words)} " if words else " "
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab1 ,.'’\t\n\u00a0\u200c\u2028-é۵ك ")) | st.characters())
+)
+def test_fold_keeps_its_definition(original: str) -> None:
+    folded = fold(original)
+    assert folded.text == folded_by_definition(original)
+    assert folded.words == folded.text.split()

@@ -10,7 +10,7 @@ The text read is the folded title and the first ``EVIDENCE_CHARS`` characters of
 summary (``text.fold``: case, accents and Arabic-script variants folded).
 
 1. **Script.** The declared language's script when at least ``DECLARED_SCRIPT_SHARE`` of the
-   words read start with one of its letters (a Dari report quoting English names is still
+   text read is in it, by letters or by words (a Dari report quoting English names is still
    Dari), else the script most words start in: Latin, Cyrillic or Arabic (an ASCII-only text
    is Latin without counting). A text without letters keeps its declared language.
 2. **Candidates** of that script among the languages the analysis knows: Latin en, fr;
@@ -185,8 +185,11 @@ def choose_language(
     candidates = SCRIPT_LANGUAGES.get(script)
     if candidates is None:
         return LanguageChoice(declared, declared, script, (), detected=False)
-    plausible = declared is not None and declared_script in {script, None}
+    plausible = declared is not None and (declared_script is None or declared_script == script)
     if plausible and not full_evidence:
+        standing = _STANDING.get((script, declared))
+        if standing is not None and not _STOP_WORD_KEYWORDS[(script, declared)].scan(sample):
+            return standing  # the common case: no stop word of another language
         others = _evidence(script, sample, title, summary, without=declared)
         if max((count for _, count in others), default=0) < OVERRIDE_EVIDENCE:
             return LanguageChoice(declared, declared, script, others, detected=False)
@@ -235,12 +238,17 @@ are in it (a Dari report quoting English names is still Dari)."""
 
 
 def _script(sample: str, declared_script: str | None) -> str:
-    """The script of the declared language if ``DECLARED_SCRIPT_SHARE`` of the words of
-    ``sample`` (folded text) start in it, else the one most of them start in ("OTHER" when
-    none does)."""
-    if declared_script is not None:  # most often the declared script, counted alone
+    """The declared language's script if ``DECLARED_SCRIPT_SHARE`` of ``sample`` (folded text)
+    is in it, else the script most of its words start in ("OTHER" when none)."""
+    if declared_script is not None:
+        in_script = _WORDS_IN_SCRIPT[declared_script]
+        if declared_script != LATIN:  # letters of both take two bytes: a quick look first
+            letters = len(sample) - sample.count(" ")
+            two_byte = len(sample.encode()) - len(sample)
+            if two_byte >= DECLARED_SCRIPT_SHARE * letters and in_script.search(sample):
+                return declared_script
         words = sample.count(" ") - 2  # the title and the summary each add a space
-        share = len(_WORDS_IN_SCRIPT[declared_script].findall(sample))
+        share = len(in_script.findall(sample))
         if share and share >= DECLARED_SCRIPT_SHARE * words:
             return declared_script
     counts = {script: len(words.findall(sample)) for script, words in _WORDS_IN_SCRIPT.items()}
@@ -272,9 +280,18 @@ _STOP_WORD_KEYWORDS: Final = {
 }
 """Per script, the stop words of all its languages (``without`` None) or of all but one."""
 _NO_EVIDENCE: Final = {
-    (script, without): {code: 0 for code in SCRIPT_LANGUAGES[script] if code != without}
+    (script, without): tuple((code, 0) for code in SCRIPT_LANGUAGES[script] if code != without)
     for script, without in _STOP_WORD_KEYWORDS
 }
+_STANDING: Final[dict[tuple[str, str | None], LanguageChoice]] = {
+    (script, declared): LanguageChoice(
+        declared, declared, script, _NO_EVIDENCE[(script, declared)], detected=False
+    )
+    for script, declared in _NO_EVIDENCE
+    if declared is not None and script != ARABIC
+}
+"""The choice when a declared language of a script without letter evidence meets no stop
+word of the other languages of its script (made once: most items)."""
 _OWN_LETTERS: Final = re.compile("[" + "".join(sorted(set().union(*LETTERS.values()))) + "]")
 _LANGUAGE_OF_LETTER: Final = {letter: code for code, own in LETTERS.items() for letter in own}
 
@@ -291,9 +308,11 @@ def _evidence(
     module docstring): its distinct stop words in ``sample``, its own letters in the original
     fields."""
     key = (script, without) if (script, without) in _STOP_WORD_KEYWORDS else (script, None)
+    found = _STOP_WORD_KEYWORDS[key].scan(sample)
+    if not found and script != ARABIC:
+        return _NO_EVIDENCE[key]
     counts = dict(_NO_EVIDENCE[key])
-    keywords = _STOP_WORD_KEYWORDS[key]
-    for word_id in keywords.scan(sample):
+    for word_id in found:
         counts[_STOP_WORD_LIST[word_id][1]] += 1
     if script == ARABIC:
         letters = set(_OWN_LETTERS.findall(title.original))

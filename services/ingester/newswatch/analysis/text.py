@@ -87,7 +87,6 @@ _DIGIT_GROUP: Final = re.compile(r"[.,'’٬](?<=\d[.,'’٬])(?=\d{3}(?!\d))")
 initialism, digit-group separators. ``fold`` runs the first two only on a text that has an
 apostrophe or a full stop (looking is cheaper than running them), the last always (a comma or
 a full stop is in almost every summary)."""
-_SPACES: Final = re.compile(" {2,}")
 
 
 _SPACED_RUN: Final = re.compile(r" *[^ ]+")
@@ -100,11 +99,12 @@ class FoldedText:
     and need neither.
     """
 
-    __slots__ = ("_map", "_words", "original", "text")
+    __slots__ = ("_map", "_translated", "_words", "original", "text")
 
-    def __init__(self, original: str, text: str) -> None:
+    def __init__(self, original: str, text: str, translated: str | None = None) -> None:
         self.original = original
         self.text = text
+        self._translated = translated
         self._words: list[str] | None = None
         self._map: _WordMap | None = None
 
@@ -115,16 +115,11 @@ class FoldedText:
             self._words = self.text.split()
         return self._words
 
-    def first_words(self, count: int) -> list[str]:
-        """The first ``count`` folded words (all of them when there are fewer)."""
-        if self._words is not None:
-            return self._words[:count]
-        return self.text.split(None, count)[:count]
-
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of ``text[start:end]``, which starts and ends on word boundaries."""
         if self._map is None:
-            self._map = _WordMap(self.original, self.words)
+            self._map = _WordMap(self.original, self.words, self._translated)
+            self._translated = None
         first = self.text.count(" ", 0, start + 1) - 1
         last = self.text.count(" ", 0, end) - 1
         return self._map.start(first), self._map.end(last)
@@ -141,8 +136,8 @@ class _WordMap:
 
     __slots__ = ("_original", "_origins", "_run_after", "_run_ends", "_run_lengths", "_word_ends")
 
-    def __init__(self, original: str, words: list[str]) -> None:
-        folded = original.translate(_FOLD)
+    def __init__(self, original: str, words: list[str], translated: str | None) -> None:
+        folded = original.translate(_FOLD) if translated is None else translated
         self._original = original
         self._origins: list[int] | None = None
         if len(folded) != len(original) or not _UNEVEN.isdisjoint(original):
@@ -176,7 +171,7 @@ def fold(original: str) -> FoldedText:
     """``original`` folded for matching, as described in the module docstring.
 
     Folding leaves no whitespace but plain spaces (``_fold_char``), so collapsing their runs
-    gives the words separated by single spaces.
+    gives the words separated by single spaces, as ``" ".join(text.split())`` would.
     """
     joined = original
     if "'" in joined or "’" in joined or "ʼ" in joined:
@@ -184,8 +179,12 @@ def fold(original: str) -> FoldedText:
     if "." in joined:
         joined = _INITIALISM.sub("", joined)
     joined = _DIGIT_GROUP.sub("", joined)
-    text = _SPACES.sub(" ", joined.translate(_FOLD)).strip(" ")
-    return FoldedText(original, f" {text} " if text else " ")
+    translated = text = joined.translate(_FOLD)
+    while "  " in text:  # halves every run of spaces; cheaper than a regular expression
+        text = text.replace("  ", " ")
+    text = text.strip(" ")
+    kept = translated if joined is original else None  # the map back folds the original again
+    return FoldedText(original, f" {text} " if text else " ", kept)
 
 
 def folded_words(text: str) -> list[str]:

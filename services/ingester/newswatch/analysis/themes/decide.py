@@ -53,12 +53,17 @@ def decide(
     without any hit, or all the weights found short of the threshold.
     """
     terms = compiled.engine.terms
-    present = sorted(everything.by_theme[compiled.index])
+    found_terms = everything.by_theme[compiled.index]
     if not detailed:
-        groups = {terms[term_id].group for term_id in present}
-        best = sum(terms[term_id].weight for term_id in present)
+        groups = set()
+        best = 0.0
+        for term_id in found_terms:
+            rule = terms[term_id]
+            groups.add(rule.group)
+            best += rule.weight
         if not compiled.required_groups <= groups or best < compiled.theme.threshold:
             return None
+    present = sorted(found_terms)
     found = {
         term_id: [_hit(term_id, place, texts) for place in everything.places[term_id]]
         for term_id in present
@@ -102,37 +107,44 @@ def _count(
     """
     terms = compiled.engine.terms
     counted: list[Hit] = []
+    counted_terms: set[int] = set()
     overlapped: list[tuple[Hit, Hit]] = []
     taken: dict[str, list[Hit]] = {}
-    for hit in sorted(kept, key=lambda item: _strength(compiled, item)):
-        if any(other.term == hit.term for other in counted):
+    strongest_first = sorted(
+        kept,
+        key=lambda hit: (
+            -terms[hit.term].weight,
+            hit.field,
+            hit.start,
+            hit.start - hit.stop,
+            hit.term,
+        ),
+    )
+    for hit in strongest_first:
+        if hit.term in counted_terms:
             continue
-        group = taken.setdefault(terms[hit.term].group, [])
-        overlap = next((other for other in group if _overlap(hit, other)), None)
-        if overlap is None:
-            group.append(hit)
-            counted.append(hit)
+        group = terms[hit.term].group
+        others = taken.get(group)
+        if others is None:
+            taken[group] = [hit]
         else:
-            overlapped.append((hit, overlap))
-    counted_terms = {hit.term for hit in counted}
+            overlap = _overlapping(hit, others)
+            if overlap is not None:
+                overlapped.append((hit, overlap))
+                continue
+            others.append(hit)
+        counted.append(hit)
+        counted_terms.add(hit.term)
     left_out = tuple(pair for pair in overlapped if pair[0].term not in counted_terms)
     return tuple(sorted(counted, key=lambda hit: (hit.field, hit.start, hit.term))), left_out
 
 
-def _strength(compiled: CompiledTheme, hit: Hit) -> tuple[float, int, int, int, int]:
-    """Sort key: strongest hit first (see ``_count``)."""
-    return (
-        -compiled.engine.terms[hit.term].weight,
-        hit.field,
-        hit.start,
-        hit.start - hit.stop,
-        hit.term,
-    )
-
-
-def _overlap(one: Hit, other: Hit) -> bool:
-    """Whether two hits share characters of the same field."""
-    return one.field == other.field and one.start < other.stop and other.start < one.stop
+def _overlapping(hit: Hit, others: list[Hit]) -> Hit | None:
+    """The first of ``others`` that shares characters of the same field with ``hit``."""
+    for other in others:
+        if other.field == hit.field and other.start < hit.stop and hit.start < other.stop:
+            return other
+    return None
 
 
 def _hit(term: int, place: tuple[int, int, int], texts: Sequence[FoldedText]) -> Hit:
