@@ -21,7 +21,8 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.config import FetchSettings
@@ -101,7 +102,7 @@ async def run(feed_count: int, hosts: list[str], concurrency: int, per_host: int
     async with assemble(
         settings,
         Parts(StaticFeeds(feeds), sink, MemoryCheckpoints(keep=False)),
-        themes=compile_themes(load_themes(None)[1]),
+        analyzer=Analyzer(compile_themes(load_themes(None)[1])),
         metrics=Metrics(CollectorRegistry(), "bench"),
     ) as ingester:
         for label in ("first pass (200 + ETag)", "second pass (all 304)"):

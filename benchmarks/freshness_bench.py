@@ -59,8 +59,8 @@ from xml.sax.saxutils import escape
 from e2e_bench import create_topics, percentile
 from kafka import KafkaConsumer, TopicPartition
 
-from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import compile_themes, match
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch_devtools.kafka_reader import read_all
 from newswatch_devtools.local_broker import LocalBroker
@@ -204,10 +204,8 @@ def render_feed(feed: int, entries: list[Entry]) -> bytes:
 
 def count_on_theme(entries: list[Entry]) -> int:
     """How many of ``entries`` match a bundled theme (and so get published)."""
-    themes = compile_themes(load_themes(None)[1])
-    return sum(
-        1 for entry in entries if match(themes, normalise(entry.title), normalise(entry.summary))
-    )
+    analyzer = Analyzer(compile_themes(load_themes(None)[1]))
+    return sum(1 for entry in entries if analyzer.analyse(entry.title, entry.summary).themes)
 
 
 # ------------------------------------------------------------------ the feed server process

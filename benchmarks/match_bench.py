@@ -6,16 +6,19 @@ from the labelled set's texts and neutral filler sentences, in two mixes (``MIXE
 where two items in five come from the themes' world, and ``stream``, where most are ordinary
 news. Both contenders run on one core, in this process, on the same items.
 
-- newswatch: ``match`` with the bundled themes: normalisation, the Aho-Corasick pass, the rule
-  decisions, and evidence (with spans mapped back) for every theme that fires.
-- extraction: ``extract`` with the bundled gazetteer: normalisation, the Aho-Corasick pass for
-  actors and places, their resolution and mentions (spans mapped back), and the figure grammar
-  on the fields that have a figure cue and a number.
-- matching + extraction: both on every item, as the ingester would run them (each normalises
-  the fields itself).
-- extraction of pre-normalised fields: ``extract`` given fields normalised beforehand (fresh
-  each round, outside the timing): what extraction would add to matching if the two shared
-  their normalisation.
+Every newswatch row runs the analysis engine (``Analyzer.analyse``), the service's own path:
+folding, the choice of language, then matching and/or extraction.
+
+- newswatch matching: an ``Analyzer`` of the bundled themes: folding, the language choice, the
+  Aho-Corasick pass, the rule decisions, and evidence (with spans mapped back) for every theme
+  that fires.
+- extraction: an ``Analyzer`` of the bundled gazetteer only, extracting from every item:
+  folding, the Aho-Corasick pass for actors and places, their resolution and mentions (spans
+  mapped back), and the figure grammar on the fields that have a figure cue and a number.
+- matching + extraction: both on every item (``facts_for_every_item``), the fields folded once.
+- ingester path: the service's ``Analyzer``: matching, and extraction from the matched items.
+- extraction of pre-folded fields: ``extract`` given fields folded beforehand (fresh each
+  round, outside the timing): what extraction adds to matching, which shares the folding.
 - baseline: for each theme, one compiled regular expression, the alternation of all its terms
   (case-insensitive, whole words, optional plural ``s``), run with ``findall`` over the title and
   the summary; no exclusions, no proximity, no evidence. It does less work than newswatch and
@@ -31,10 +34,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import BUNDLED_SET
-from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer, extract
-from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import CompiledTheme, compile_themes, match
+from newswatch.analysis.facts.extract import extract
+from newswatch.analysis.facts.gazetteer import Gazetteer, compile_gazetteer
+from newswatch.analysis.text import fold
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import ThemeSet, load_themes
 from newswatch.app import tune_garbage_collector
 
@@ -111,54 +116,24 @@ def baseline_patterns(theme_set: ThemeSet) -> list[re.Pattern[str]]:
     return patterns
 
 
-def run_newswatch(themes: tuple[CompiledTheme, ...], items: list[tuple[str, str, str]]) -> int:
-    """Match every item; return how many got a theme."""
-    return sum(1 for title, summary, lang in items if match(themes, title, summary, language=lang))
-
-
-def run_extract(gazetteer: Gazetteer, items: list[tuple[str, str, str]]) -> int:
-    """Extract facts from every item; return how many had any."""
+def run_analyzer(analyzer: Analyzer, items: list[tuple[str, str, str]]) -> int:
+    """Analyse every item; return how many got a theme or, without themes, had facts."""
     found = 0
-    for title, summary, _ in items:
-        facts = extract(gazetteer, title, summary)
-        found += bool(facts.figures or facts.actors or facts.places)
+    for title, summary, lang in items:
+        analysis = analyzer.analyse(title, summary, lang)
+        facts = analysis.facts
+        found += bool(analysis.themes or facts.figures or facts.actors or facts.places)
     return found
 
 
-def run_both(
-    themes: tuple[CompiledTheme, ...], gazetteer: Gazetteer, items: list[tuple[str, str, str]]
-) -> int:
-    """Match and extract every item, normalising each field once for both; return how many
-    got a theme."""
-    tagged = 0
-    for title, summary, lang in items:
-        title_text, summary_text = normalise(title), normalise(summary)
-        tagged += bool(match(themes, title_text, summary_text, language=lang))
-        extract(gazetteer, title_text, summary_text)
-    return tagged
-
-
-def run_pipeline_path(
-    themes: tuple[CompiledTheme, ...], gazetteer: Gazetteer, items: list[tuple[str, str, str]]
-) -> int:
-    """What the ingester does: match every item, extract facts from the matched ones only."""
-    tagged = 0
-    for title, summary, lang in items:
-        title_text, summary_text = normalise(title), normalise(summary)
-        if match(themes, title_text, summary_text, language=lang):
-            tagged += 1
-            extract(gazetteer, title_text, summary_text)
-    return tagged
-
-
-def rate_prenormalised(
+def rate_prefolded(
     gazetteer: Gazetteer, items: list[tuple[str, str, str]], rounds: int
 ) -> tuple[float, float, int]:
-    """Like ``best_rate`` for ``extract`` on fields normalised before each timed round."""
+    """Like ``best_rate`` for ``extract`` on fields folded before each timed round."""
     rates = []
     found = 0
     for _ in range(rounds):
-        fields = [(normalise(title), normalise(summary)) for title, summary, _ in items]
+        fields = [(fold(title), fold(summary)) for title, summary, _ in items]
         started = time.perf_counter()
         found = 0
         for title, summary in fields:
@@ -204,6 +179,10 @@ def main() -> None:
     gazetteer = compile_gazetteer(args.gazetteer)
     gazetteer_ms = (time.perf_counter() - started) * 1000
     patterns = baseline_patterns(theme_set)
+    matching = Analyzer(themes)
+    extraction = Analyzer((), gazetteer, facts_for_every_item=True)
+    both = Analyzer(themes, gazetteer, facts_for_every_item=True)
+    ingester = Analyzer(themes, gazetteer)
     tune_garbage_collector()
     print(
         f"themes compiled in {compile_ms:.0f} ms, gazetteer in {gazetteer_ms:.0f} ms; "
@@ -215,15 +194,12 @@ def main() -> None:
         chars = statistics.mean(len(title) + len(summary) for title, summary, _ in items)
         print(f"{mix}: {len(items)} items, {chars:.0f} characters each (title + summary)")
         for name, run in (
-            ("newswatch matching", lambda items=items: run_newswatch(themes, items)),
-            ("newswatch extraction", lambda items=items: run_extract(gazetteer, items)),
-            (
-                "newswatch matching + extraction",
-                lambda items=items: run_both(themes, gazetteer, items),
-            ),
+            ("newswatch matching", lambda items=items: run_analyzer(matching, items)),
+            ("newswatch extraction", lambda items=items: run_analyzer(extraction, items)),
+            ("newswatch matching + extraction", lambda items=items: run_analyzer(both, items)),
             (
                 "ingester path (extract matched only)",
-                lambda items=items: run_pipeline_path(themes, gazetteer, items),
+                lambda items=items: run_analyzer(ingester, items),
             ),
             (
                 "baseline (regex alternation per theme)",
@@ -235,9 +211,9 @@ def main() -> None:
                 f"  {name:<40} {best:>9,.0f} items/s best, {median:>9,.0f} median "
                 f"({tagged} items tagged, with facts, or hit)"
             )
-        best, median, found = rate_prenormalised(gazetteer, items, args.rounds)
+        best, median, found = rate_prefolded(gazetteer, items, args.rounds)
         print(
-            f"  {'newswatch extraction, pre-normalised':<40} {best:>9,.0f} items/s best, "
+            f"  {'newswatch extraction, pre-folded':<40} {best:>9,.0f} items/s best, "
             f"{median:>9,.0f} median ({found} items with facts)"
         )
 

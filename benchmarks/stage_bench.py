@@ -16,8 +16,10 @@ of ``--rounds`` runs (the median beside it), in items per second and microsecond
   calls them), against a naive one on feedparser's own entries: tags stripped by a regular
   expression, ``html.unescape``, the link joined to the feed URL, an id hashed from it, a
   datetime from ``published_parsed``, all in a dict.
-- matching: ``match.match`` with the bundled themes against ``match_bench``'s baseline (one
-  compiled alternation of each theme's terms), on the normalised titles and summaries.
+- matching: the analysis engine (``Analyzer.analyse``, the service's path: folding, the
+  language choice from the text and the item's declared language, matching) with the bundled
+  themes against ``match_bench``'s baseline (one compiled alternation of each theme's terms),
+  on the normalised items' titles and summaries.
 - JSON: ``NewsItem.model_dump_json()`` against ``json.dumps(item.model_dump(mode="json"))`` on
   the matched items, themes and facts attached as the pipeline attaches them.
 - publishing (unless ``--no-publish``): the matched items' records (key, JSON value,
@@ -53,10 +55,10 @@ from xml.sax.saxutils import escape
 import feedparser
 from match_bench import baseline_patterns, best_rate, build_items, run_baseline
 
-from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer, extract
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.items import FeedContext, entry_id, normalise_entry
-from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import CompiledTheme, compile_themes, match
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import EntryRejectedError
 from newswatch.fetching.feed_parser import ParsedFeed, parse_feed
@@ -193,18 +195,15 @@ def naive_normalise_all(feeds: list[Feed], documents: list[Any]) -> list[dict[st
     return records
 
 
-def matched_items(
-    items: list[NewsItem], themes: Sequence[CompiledTheme], gazetteer: Gazetteer
-) -> list[NewsItem]:
+def matched_items(items: list[NewsItem], analyzer: Analyzer) -> list[NewsItem]:
     """The items that match a theme, with themes and facts attached as the pipeline does."""
     matched = []
     for item in items:
-        title, summary = normalise(item.title), normalise(item.summary)
-        found = match(themes, title, summary)
-        if found:
-            facts = extract(gazetteer, title, summary)
+        analysis = analyzer.analyse(item.title, item.summary, item.language)
+        if analysis.themes:
+            facts = analysis.facts
             update = {
-                "themes": found,
+                "themes": analysis.themes,
                 "figures": list(facts.figures),
                 "actors": list(facts.actors),
                 "places": list(facts.places),
@@ -326,8 +325,9 @@ def cpu_rows(feeds: list[Feed], rounds: int) -> tuple[list[Row], list[NewsItem]]
     items = normalise_all(feeds, parsed)
     _, theme_set = load_themes(None)
     themes = compile_themes(theme_set)
+    matching = Analyzer(themes)
     patterns = baseline_patterns(theme_set)
-    matched = matched_items(items, themes, compile_gazetteer(None))
+    matched = matched_items(items, Analyzer(themes, compile_gazetteer(None)))
     texts = [(item.title, item.summary, item.language) for item in items]
 
     def parse_newswatch() -> int:
@@ -337,7 +337,7 @@ def cpu_rows(feeds: list[Feed], rounds: int) -> tuple[list[Row], list[NewsItem]]
         return sum(len(document.entries) for document in feedparser_all(feeds))
 
     def match_newswatch() -> int:
-        return sum(bool(match(themes, title, summary)) for title, summary, _ in texts)
+        return sum(bool(matching.analyse(*text).themes) for text in texts)
 
     def dump_newswatch() -> int:
         return sum(bool(item.model_dump_json()) for item in matched)
@@ -377,7 +377,7 @@ def cpu_rows(feeds: list[Feed], rounds: int) -> tuple[list[Row], list[NewsItem]]
         ),
         (
             "matching",
-            "newswatch match, bundled themes",
+            "newswatch Analyzer, bundled themes",
             match_newswatch,
             len(texts),
             "{result} matched",

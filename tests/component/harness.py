@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 import httpx
 from prometheus_client import CollectorRegistry
 
-from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.config import FetchSettings
@@ -25,7 +26,7 @@ FEED = FeedConfig(url="http://feeds.test/feed.xml", name="site")
 SETTINGS = Settings(
     fetch=FetchSettings(user_agent="newswatch-component-test"), seen_ids_capacity=1000
 )
-THEMES = compile_themes(load_themes(None)[1])
+ANALYZER = Analyzer(compile_themes(load_themes(None)[1]))
 WAIT_SECONDS = 5.0
 
 Result = TypeVar("Result")
@@ -93,7 +94,7 @@ class Component:
         async with assemble(
             settings,
             Parts(StaticFeeds([FEED]), self.sink, self.store),
-            themes=THEMES,
+            analyzer=ANALYZER,
             metrics=self.metrics,
             transport=httpx.MockTransport(self.site.handle),
         ) as ingester:

@@ -9,7 +9,7 @@ import httpx
 from newswatch.common.feeds import FeedConfig
 from newswatch.service.assembly import Parts, assemble
 from newswatch.service.feed_sources import FeedsFile
-from tests.component.harness import FEED, SETTINGS, THEMES, Component, run, until
+from tests.component.harness import ANALYZER, FEED, SETTINGS, Component, run, until
 
 OTHER = FeedConfig(url="http://feeds.test/other.xml", name="other")
 
@@ -32,7 +32,7 @@ def test_a_running_ingester_follows_the_feeds_file(tmp_path: Path, component: Co
         async with assemble(
             SETTINGS,
             Parts(source, component.sink, component.store),
-            themes=THEMES,
+            analyzer=ANALYZER,
             metrics=component.metrics,
             transport=httpx.MockTransport(component.site.handle),
         ) as ingester:

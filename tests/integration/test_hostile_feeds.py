@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from newswatch.analysis.themes.match import compile_themes
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig
 from newswatch.fetching.address_policy import AddressPolicy
@@ -86,7 +87,7 @@ class Harness:
                 update={"fetch": LIMITS.model_copy(update={"max_entries_per_feed": max_entries})}
             ),
             self.parts(feed),
-            themes=compile_themes(load_themes(None)[1]),
+            analyzer=Analyzer(compile_themes(load_themes(None)[1])),
             metrics=self.metrics,
         ) as ingester:
             started = time.monotonic()
@@ -367,7 +368,7 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
 
     async def poll_three_times() -> list[float]:
         async with assemble(
-            SETTINGS, harness.parts(feed), themes=(), metrics=harness.metrics
+            SETTINGS, harness.parts(feed), analyzer=Analyzer(()), metrics=harness.metrics
         ) as ingester:
             intervals = []
             for _ in range(3):

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.analysis.themes.match import compile_themes, explain, format_decisions, match
+from newswatch.analysis.themes import compile_themes, explain, format_decisions, match
 from newswatch.analysis.themes.rules import ThemeSet, load_themes
 
 _, BUNDLED = load_themes(None)
@@ -292,3 +292,74 @@ def test_match_accepts_a_subset_of_compiled_themes() -> None:
     assert [m.theme for m in match((attacks,), "Taliban attack Afghan army checkpoint", "")] == [
         "taliban_attacks"
     ]
+
+
+def scored(theme_set: ThemeSet, title: str, summary: str = "") -> tuple[float, list[str]]:
+    """The score of theme ``t`` and the terms it counted."""
+    (found,) = match(compile_themes(theme_set), title, summary)
+    return found.score, [item.term for item in found.evidence]
+
+
+def test_one_span_found_by_two_lists_counts_once() -> None:
+    """English text without a language: 'Taliban' is the 'any' term and the French stem."""
+    theme_set = rules({"name": "actor", "terms": {"any": ["taliban"], "fr": ["taliban*"]}})
+    assert scored(theme_set, "Taliban attack kills 5 in Kabul") == (1, ["taliban"])
+
+
+def test_overlapping_hits_of_one_group_count_once_the_strongest() -> None:
+    theme_set = rules(
+        {
+            "name": "accord",
+            "terms": [
+                {"term": "agreement", "weight": 1},
+                {"term": "peace agreement", "weight": 2},
+                {"term": "doha peace agreement", "weight": 3},
+            ],
+        }
+    )
+    assert scored(theme_set, "The Doha peace agreement") == (3, ["doha peace agreement"])
+    assert scored(theme_set, "The Doha peace agreement", "A peace agreement, an agreement") == (
+        6,
+        ["doha peace agreement", "peace agreement", "agreement"],
+    )
+
+
+def test_a_term_displaced_at_one_place_counts_at_another() -> None:
+    theme_set = rules(
+        {"name": "actor", "terms": ["taliban", {"term": "taliban fighters", "weight": 2}]}
+    )
+    assert scored(theme_set, "Taliban fighters", "the Taliban said") == (
+        3,
+        ["taliban fighters", "taliban"],
+    )
+
+
+def test_overlapping_hits_of_different_groups_each_count() -> None:
+    """An actor-action phrase is evidence of its own beside the actor and the action."""
+    theme_set = rules(
+        {"name": "actor", "terms": ["taliban"]},
+        {"name": "act", "terms": ["attack*"]},
+        {"name": "agency", "terms": ["taliban attack*"]},
+    )
+    assert scored(theme_set, "Taliban attack") == (3, ["taliban", "taliban attack*", "attack*"])
+
+
+def test_the_bundled_themes_count_taliban_once_without_a_language() -> None:
+    (found,) = match(THEMES, "Taliban attack kills 5 in Kabul", "")
+    spans = [(item.rule, item.start, item.end) for item in found.evidence]
+    assert len(spans) == len(set(spans))
+    assert found.score == 3.5
+
+
+def test_explain_shows_a_hit_counted_once() -> None:
+    title = "Taliban attack Kunduz checkpoint"
+    (attacks,) = [d for d in explain(THEMES, title, "") if d.theme == "taliban_attacks"]
+    (overlap,) = attacks.overlapped
+    assert (overlap.hit.term, overlap.hit.language, overlap.counted.term) == (
+        "taliban*",
+        "fr",
+        "taliban",
+    )
+    assert "counted once 'taliban*' [perpetrator, fr] title 0-7: overlaps 'taliban'" in (
+        format_decisions([attacks], title, "")
+    )

@@ -1,21 +1,19 @@
-"""Normalisation for matching: folding, unification, word joins, and the map back."""
+"""Folding for matching: case and accents, unification, word joins, and the map back."""
 
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newswatch.analysis.evaluate import BUNDLED_SET
-from newswatch.analysis.text import (
-    TermSyntaxError,
-    normalise,
-    parse_term,
-    primary_language,
-    word_forms,
-)
+from newswatch.analysis.language import primary_language
+from newswatch.analysis.morphology import TermSyntaxError, parse_term, word_forms
+from newswatch.analysis.text import _DIGIT_GROUP, _FOLD, _INITIALISM, _POSSESSIVE, fold
 
 
 @pytest.mark.parametrize(
-    ("text", "normal"),
+    ("text", "folded"),
     [
         ("US–Taliban deal", " us taliban deal "),
         ("U.S.-Taliban deal", " us taliban deal "),
@@ -35,16 +33,16 @@ from newswatch.analysis.text import (
         ("  ,.  ", " "),
     ],
 )
-def test_normal_form(text: str, normal: str) -> None:
-    assert normalise(text).text == normal
+def test_folded_form(text: str, folded: str) -> None:
+    assert fold(text).text == folded
 
 
 def words_and_spans(text: str) -> list[tuple[str, str]]:
-    normal = normalise(text)
+    folded = fold(text)
     pairs = []
     position = 1
-    for word in normal.text.split():
-        start, end = normal.span(position, position + len(word))
+    for word in folded.words:
+        start, end = folded.span(position, position + len(word))
         pairs.append((word, text[start:end]))
         position += len(word) + 1
     return pairs
@@ -63,12 +61,12 @@ def test_spans_map_back_to_the_original_words() -> None:
 
 
 def test_every_word_of_the_labelled_set_maps_back_to_itself() -> None:
-    """Each word's original span normalises to exactly that word."""
+    """Each word's original span folds to exactly that word."""
     for line in BUNDLED_SET.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         for field in ("title", "summary"):
             for word, original in words_and_spans(record[field]):
-                assert normalise(original).text.split() == [word], (record["id"], field)
+                assert fold(original).text.split() == [word], (record["id"], field)
 
 
 @pytest.mark.parametrize(
@@ -116,3 +114,21 @@ def test_word_forms() -> None:
 )
 def test_primary_language(tag: str, language: str | None) -> None:
     assert primary_language(tag) == language
+
+
+def folded_by_definition(original: str) -> str:
+    """``fold``'s text as first written: every joiner, then the words joined by one space."""
+    joined = original
+    for joiner in (_POSSESSIVE, _INITIALISM, _DIGIT_GROUP):
+        joined = joiner.sub("", joined)
+    words = joined.translate(_FOLD).split()
+    return f" {' '.join(words)} " if words else " "
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab1 ,.'’\t\n\u00a0\u200c\u2028-é۵ك ")) | st.characters())
+)
+def test_fold_keeps_its_definition(original: str) -> None:
+    folded = fold(original)
+    assert folded.text == folded_by_definition(original)
+    assert folded.words == folded.text.split()

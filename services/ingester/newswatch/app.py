@@ -12,8 +12,9 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from newswatch import __version__
-from newswatch.analysis.facts.extract import Gazetteer, compile_gazetteer
-from newswatch.analysis.themes.match import CompiledTheme, compile_themes
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.facts.gazetteer import compile_gazetteer
+from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.feeds import FeedConfig, load_feeds
 from newswatch.kafka.checkpoints import KafkaCheckpoints
@@ -38,13 +39,13 @@ MAX_CONNECT_BACKOFF_SECONDS = 30.0
 
 @dataclass(frozen=True, slots=True)
 class Configuration:
-    """The two configuration files, loaded and compiled."""
+    """The configuration files, loaded and compiled: the feeds, and the analysis engine built
+    from the themes and the gazetteer."""
 
     feeds_path: Path
     feeds: list[FeedConfig]
-    themes: tuple[CompiledTheme, ...]
+    analyzer: Analyzer
     theme_names: list[str]
-    gazetteer: Gazetteer
 
 
 def load_configuration(settings: Settings) -> Configuration:
@@ -62,9 +63,8 @@ def load_configuration(settings: Settings) -> Configuration:
     return Configuration(
         feeds_path,
         feed_list.feeds,
-        compile_themes(theme_set),
+        Analyzer(compile_themes(theme_set), compile_gazetteer(settings.gazetteer_file)),
         theme_names,
-        compile_gazetteer(settings.gazetteer_file),
     )
 
 
@@ -132,8 +132,7 @@ class Service:
             async with assemble(
                 self.settings,
                 parts,
-                themes=self.configuration.themes,
-                gazetteer=self.configuration.gazetteer,
+                analyzer=self.configuration.analyzer,
                 metrics=self.metrics,
                 parse_in_child=True,
             ) as ingester:

@@ -15,6 +15,7 @@ import structlog
 from pydantic import ValidationError
 
 from newswatch import __version__
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import (
     BUNDLED_SET,
     LabelledSetError,
@@ -22,15 +23,10 @@ from newswatch.analysis.evaluate import (
     format_report,
     load_labelled_set,
 )
-from newswatch.analysis.facts.extract import compile_gazetteer
+from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.items import plain_text
-from newswatch.analysis.themes.match import (
-    CompiledTheme,
-    compile_themes,
-    explain,
-    format_decisions,
-    match,
-)
+from newswatch.analysis.themes.compile import compile_themes
+from newswatch.analysis.themes.explain import format_decisions
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
 from newswatch.common.errors import ConfigError
@@ -290,7 +286,7 @@ def _evaluate(set_file: Path, themes_file: Path | None) -> int:
     except LabelledSetError as error:
         print(f"newswatch: labelled set error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
-    print(format_report(evaluate(compile_themes(theme_set), items)))
+    print(format_report(evaluate(Analyzer(compile_themes(theme_set)), items)))
     return 0
 
 
@@ -300,7 +296,7 @@ def _match(
     """Tag each input line; a bad line gets an ``error`` instead of ``themes``, in place."""
     configure_logging("auto", "WARNING")
     _, theme_set = load_themes(themes_file)
-    themes = compile_themes(theme_set)
+    analyzer = Analyzer(compile_themes(theme_set))
     failures = 0
     for line_number, line in enumerate(source, start=1):
         if not line.strip():
@@ -308,9 +304,9 @@ def _match(
         result: dict[str, Any]
         try:
             if explained:
-                sink.write(_explain_line(themes, line, line_number) + "\n")
+                sink.write(_explain_line(analyzer, line, line_number) + "\n")
                 continue
-            result = _tag_line(themes, line)
+            result = _tag_line(analyzer, line)
         except (json.JSONDecodeError, TypeError, ValidationError) as error:
             failures += 1
             structlog.get_logger("newswatch.match").warning(
@@ -333,23 +329,28 @@ def _read_line(line: str) -> tuple[Any, str, str, str | None]:
     return record.get("id"), title, summary, str(language) if language else None
 
 
-def _tag_line(themes: tuple[CompiledTheme, ...], line: str) -> dict[str, Any]:
+def _tag_line(analyzer: Analyzer, line: str) -> dict[str, Any]:
     """One output record of ``match`` for one input line."""
     item_id, title, summary, language = _read_line(line)
-    found = match(themes, title, summary, language=language)
+    found = analyzer.analyse(title, summary, language).themes
     return {"id": item_id, "themes": [theme.model_dump(mode="json") for theme in found]}
 
 
-def _explain_line(themes: tuple[CompiledTheme, ...], line: str, line_number: int) -> str:
-    """The ``--explain`` block of one input line."""
+def _explain_line(analyzer: Analyzer, line: str, line_number: int) -> str:
+    """The ``--explain`` block of one input line: the declared language in brackets, then the
+    language the analysis used and why."""
     item_id, title, summary, language = _read_line(line)
-    decisions = explain(themes, title, summary, language=language)
+    explanation = analyzer.explain(title, summary, language)
+    decisions = explanation.decisions
     fired = [decision.theme for decision in decisions if decision.fired]
     header = (
         f"line {line_number}, id {item_id if item_id is not None else '-'}"
         f" [{language or 'und'}]: {', '.join(fired) or 'no theme'}"
     )
-    return f"{header}\n  title: {title}\n{format_decisions(decisions, title, summary)}\n"
+    return (
+        f"{header}\n  title: {title}\n  language: {explanation.language.describe()}\n"
+        f"{format_decisions(decisions, title, summary)}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -1,19 +1,21 @@
 """Measuring the theme rules against a labelled set: precision, recall and F1 per theme.
 
 The set is JSON lines, one item per line: ``{"id", "lang", "title", "summary", "themes"}``,
-``themes`` being the list of themes a careful analyst gives the item (maybe empty). Figures are
+``themes`` being the list of themes a careful analyst gives the item (maybe empty). Each item
+goes through ``engine.Analyzer``, the service's own path, with ``lang`` as the declared
+language (the engine may overrule it on the text's evidence). Figures are
 reported separately for English and for the other languages, with every confusion listed.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from newswatch.analysis.text import primary_language
-from newswatch.analysis.themes.match import CompiledTheme, match
+from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.language import primary_language
 
 ENGLISH = "en"
 OTHER = "other"
@@ -143,17 +145,18 @@ class Report:
         return missed
 
 
-def evaluate(themes: Sequence[CompiledTheme], items: Iterable[LabelledItem]) -> Report:
-    """Match every item (with its language) and compare the themes with its labels."""
-    names = [compiled.theme.name for compiled in themes]
+def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
+    """Analyse every item as the service does (its ``lang`` as the declared language) and
+    compare the themes with its labels."""
+    names = analyzer.theme_names
     counts = {(name, group): [0, 0, 0] for name in names for group in LANGUAGE_GROUPS}
     per_group = dict.fromkeys(LANGUAGE_GROUPS, 0)
     confusions: list[Confusion] = []
     for item in items:
         group = language_group(item.lang)
         per_group[group] += 1
-        matches = match(themes, item.title, item.summary, language=item.lang)
-        found = {theme.theme for theme in matches}
+        analysis = analyzer.analyse(item.title, item.summary, item.lang)
+        found = {theme.theme for theme in analysis.themes}
         expected = set(item.themes)
         for name in names:
             tally = counts[(name, group)]

@@ -14,9 +14,8 @@ from enum import Enum
 
 import httpx
 
-from newswatch.analysis.facts.extract import Gazetteer
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.stories import BurstDetector, StoryIndex
-from newswatch.analysis.themes.match import CompiledTheme
 from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
@@ -60,9 +59,8 @@ async def assemble(
     settings: Settings,
     parts: Parts,
     *,
-    themes: tuple[CompiledTheme, ...],
+    analyzer: Analyzer,
     metrics: Metrics,
-    gazetteer: Gazetteer | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     parse_in_child: bool = False,
 ) -> AsyncIterator[Ingester]:
@@ -78,14 +76,13 @@ async def assemble(
     ):
         seen = SeenIds(settings.seen_ids_capacity)
         entries = EntryProcessor(
-            themes=themes,
+            analyzer=analyzer,
             sink=parts.sink,
             metrics=metrics,
             seen=seen,
             text_limits=settings.text,
             stories=StoryIndex(settings.stories.story_config()),
             bursts=BurstDetector(settings.stories.burst_config()),
-            gazetteer=gazetteer,
         )
         poller = FeedPoller(
             fetcher=fetcher,

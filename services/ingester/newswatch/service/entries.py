@@ -7,11 +7,9 @@ from datetime import UTC, datetime
 import structlog
 
 from newswatch.analysis.config import TextSettings
-from newswatch.analysis.facts.extract import Gazetteer, extract
+from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
 from newswatch.analysis.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
-from newswatch.analysis.text import normalise
-from newswatch.analysis.themes.match import CompiledTheme, match
 from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
 from newswatch.common.raw_entry import RawEntry
 from newswatch.observability.metrics import Metrics
@@ -31,23 +29,21 @@ class EntryProcessor:
     def __init__(
         self,
         *,
-        themes: tuple[CompiledTheme, ...],
+        analyzer: Analyzer,
         sink: EventSink,
         metrics: Metrics,
         seen: SeenIds,
         text_limits: TextSettings,
         stories: StoryIndex,
         bursts: BurstDetector,
-        gazetteer: Gazetteer | None,
     ) -> None:
-        self._themes = themes
+        self._analyzer = analyzer
         self._sink = sink
         self._metrics = metrics
         self._seen = seen
         self._text_limits = text_limits
         self._stories = stories
         self._bursts = bursts
-        self._gazetteer = gazetteer
 
     async def handle(
         self,
@@ -77,8 +73,8 @@ class EntryProcessor:
                 "publication date missing or implausible; using the fetch time",
                 raw_date=entry.published_raw[:100],
             )
-        title, summary = normalise(item.title), normalise(item.summary)
-        themes = match(self._themes, title, summary)
+        analysis = self._analyzer.analyse(item.title, item.summary, item.language)
+        themes = analysis.themes
         if not themes:
             self._metrics.items_dropped.labels("no_theme").inc()
             self._seen.add(identity)
@@ -89,15 +85,16 @@ class EntryProcessor:
         story = self._stories.assign(
             item.id, story_text(item.title, item.summary), item.published_at, context.url
         )
-        update: dict[str, object] = {"themes": themes, "story_id": story.story_id}
-        if self._gazetteer is not None:
-            facts = extract(self._gazetteer, title, summary)
-            update |= {
+        facts = analysis.facts
+        matched = item.model_copy(
+            update={
+                "themes": themes,
+                "story_id": story.story_id,
                 "figures": list(facts.figures),
                 "actors": list(facts.actors),
                 "places": list(facts.places),
             }
-        matched = item.model_copy(update=update)
+        )
         if not await self._deliver(identity, self._sink.publish_item(matched)):
             return EntryResult.PUBLISH_FAILED
         await self._follow_story(story, theme_names)

@@ -3,7 +3,8 @@
 A theme fires on an item when, after its exclusions have masked the hits they cover, every
 required group has a term in the title or summary, every term with a ``near`` constraint has a
 term of the named group within so many words, and the weights of the distinct terms found add
-up to the threshold. The format is documented at the top of ``defaults/themes.yaml``.
+up to the threshold (overlapping hits of one group counting once, the strongest). The format is
+documented at the top of ``defaults/themes.yaml``.
 """
 
 from enum import StrEnum
@@ -21,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from newswatch.analysis.text import parse_term
+from newswatch.analysis.morphology import parse_term
 from newswatch.common.config_files import bundled_file, load_yaml_model
 
 ANY_LANGUAGE = "any"
