@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from newswatch.analysis.evaluate import BUNDLED_SET
-from newswatch_devtools.ports import free_port
 from newswatch_devtools.feed_server import FeedServer, Route
+from newswatch_devtools.ports import free_port
 from newswatch_devtools.service import run_newswatch, run_once_to_stdout
 
 pytestmark = pytest.mark.integration
