@@ -76,6 +76,11 @@ def _parse_or_reason(
         return str(error).removeprefix(f"{feed_url}: ")
 
 
+def _ready() -> bool:
+    """In the child: nothing; running it proves this module and the parser are imported."""
+    return True
+
+
 def _ignore_interrupts() -> None:
     """In the child: Ctrl-C in a terminal reaches the whole process group; the parent decides."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -141,7 +146,10 @@ class ParserProcess:
         return result
 
     def _start(self) -> multiprocessing.pool.Pool:
+        """A new child, ready: its imports done before a document's time limit starts, so that
+        a slow start (a busy machine) is never taken for a document that parses too long."""
         self._pool = self._context.Pool(1, initializer=_ignore_interrupts)
+        self._pool.apply(_ready)
         return self._pool
 
     def _restart(self) -> None:
