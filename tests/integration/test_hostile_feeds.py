@@ -60,6 +60,8 @@ SETTINGS = Settings(
 LIMITS = SETTINGS.fetch
 DEADLINE_SECONDS = LIMITS.total_timeout_seconds + 2.0
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
+ANALYZER = Analyzer(compile_themes(load_themes(None)[1]))
+"""The bundled themes, compiled once for every poll of these tests."""
 
 
 class Harness:
@@ -87,7 +89,7 @@ class Harness:
                 update={"fetch": LIMITS.model_copy(update={"max_entries_per_feed": max_entries})}
             ),
             self.parts(feed),
-            analyzer=Analyzer(compile_themes(load_themes(None)[1])),
+            analyzer=ANALYZER,
             metrics=self.metrics,
         ) as ingester:
             started = time.monotonic()
