@@ -1,12 +1,12 @@
 """Keyword search over folded text: one Aho-Corasick automaton, one pass per field.
 
-The themes (their terms) and the gazetteer (its names and the figure cue words) are both
-compiled into ``Keywords`` and scanned with ``Keywords.scan``. A keyword is a word-initial run
-of folded words (``fold``): ``"us taliban deal"`` is looked for as ``" us taliban deal"``, so it
-only matches from the start of a word. Each keyword carries the endings the rest of its last
-word may have (``morphology.word_forms``; None: any, for a stem ``word*``); the scan keeps a
-place only when the text's ending is one of them. Several keywords (several ids) may share one
-key.
+The themes (their terms), the gazetteer (its names and the figure cue words) and the language
+policy (stop words) are all compiled into ``Keywords`` and scanned with ``Keywords.scan``. A
+keyword is a word-initial run of folded words (``fold``): ``"us taliban deal"`` is looked for
+as ``" us taliban deal"``, so it only matches from the start of a word. Each keyword carries the
+endings the rest of its last word may have (``morphology.word_forms``; None: any, for a stem
+``word*``); the scan keeps a place only when the text's ending is one of them. Several keywords
+(several ids) may share one key.
 """
 
 from collections.abc import Iterator

@@ -28,6 +28,11 @@ import unicodedata
 from itertools import accumulate
 from typing import Final
 
+from newswatch_schemas import TextField
+
+FIELDS: Final = (TextField.TITLE, TextField.SUMMARY)
+"""An item's text fields in the order the analysis reads them: field 0 is the title."""
+
 _UNIFY: Final = {
     "ي": "ی",
     "ى": "ی",
