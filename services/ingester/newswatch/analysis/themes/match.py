@@ -23,7 +23,7 @@ def evidence(engine: ThemeEngine, hit: Hit, texts: Sequence[FoldedText]) -> Evid
     """The evidence record of one hit, its span mapped back to the field as given."""
     rule = engine.terms[hit.term]
     folded = texts[hit.field]
-    start, end = folded.span(hit.start, hit.stop)
+    start, end = folded.word_span(hit.first, hit.last)
     return Evidence(
         term=rule.text,
         rule=rule.group,
