@@ -50,7 +50,7 @@ def extract(gazetteer: Gazetteer, title: str | FoldedText, summary: str | Folded
             continue
         cues = found.get(CUE)
         if cues:
-            for start, end in cue_windows(folded, [start for start, _ in cues]):
+            for start, end in cue_windows(folded, cues):
                 figures.extend(figures_in(folded.original, field, start, end))
         add_mentions(gazetteer, folded, field, found, mentions)
     if not (figures or mentions.actors or mentions.places):
