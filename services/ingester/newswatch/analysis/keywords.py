@@ -1,12 +1,12 @@
 """Keyword search over folded text: one Aho-Corasick automaton, one pass per field.
 
-The themes (their terms) and the gazetteer (its names and the figure cue words) are both
-compiled into ``Keywords`` and scanned with ``Keywords.scan``. A keyword is a word-initial run
-of folded words (``fold``): ``"us taliban deal"`` is looked for as ``" us taliban deal"``, so it
-only matches from the start of a word. Each keyword carries the endings the rest of its last
-word may have (``morphology.word_forms``; None: any, for a stem ``word*``); the scan keeps a
-place only when the text's ending is one of them. Several keywords (several ids) may share one
-key.
+The themes (their terms), the gazetteer (its names and the figure cue words) and the language
+policy (stop words) are all compiled into ``Keywords`` and scanned with ``Keywords.scan``. A
+keyword is a word-initial run of folded words (``fold``): ``"us taliban deal"`` is looked for
+as ``" us taliban deal"``, so it only matches from the start of a word. Each keyword carries the
+endings the rest of its last word may have (``morphology.word_forms``; None: any, for a stem
+``word*``); the scan keeps a place only when the text's ending is one of them. Several keywords
+(several ids) may share one key.
 """
 
 from collections.abc import Iterator
@@ -42,8 +42,8 @@ class KeywordsBuilder:
     def add(self, body: str, keyword: int, endings: frozenset[str] | None) -> None:
         """Look for the folded words ``body`` (one space between words) as keyword ``keyword``,
         its last word followed by one of ``endings`` (None: by anything). A ``body`` that ends
-        with a space is a whole word (or words): the automaton itself then skips the words it
-        only begins, which is cheaper when they are frequent (``endings`` must allow "")."""
+        with a space is whole words, for ``Keywords.present`` (not ``scan``): the automaton
+        itself then skips the words it only begins."""
         key = f" {body}"
         self._keys.setdefault(key, []).append((keyword, len(key), endings))
 
@@ -72,9 +72,7 @@ class Keywords:
             return places
         for end, entries in self.automaton.iter(text):
             after = end + 1
-            if text[end] == " ":  # a whole-word keyword: its key ends with the space
-                stop, ending = end, ""
-            elif text[after] == " ":
+            if text[after] == " ":
                 stop, ending = after, ""
             else:
                 stop = text.index(" ", after)
@@ -87,3 +85,10 @@ class Keywords:
                     else:
                         spans.append((after - length + 1, stop))
         return places
+
+    def present(self, text: str) -> set[int]:
+        """The ids of the whole-word keywords (bodies ending with a space) in folded ``text``:
+        which occur, not where."""
+        if self.automaton is None:
+            return set()
+        return {keyword for _, entries in self.automaton.iter(text) for keyword, _, _ in entries}

@@ -188,7 +188,7 @@ def choose_language(
     plausible = declared is not None and (declared_script is None or declared_script == script)
     if plausible and not full_evidence:
         standing = _STANDING.get((script, declared))
-        if standing is not None and not _STOP_WORD_KEYWORDS[(script, declared)].scan(sample):
+        if standing is not None and not _STOP_WORD_KEYWORDS[(script, declared)].present(sample):
             return standing  # the common case: no stop word of another language
         others = _evidence(script, sample, title, summary, without=declared)
         if max((count for _, count in others), default=0) < OVERRIDE_EVIDENCE:
@@ -269,7 +269,7 @@ def _stop_word_keywords(languages: set[str]) -> Keywords:
     builder = KeywordsBuilder()
     for word_id, (word, code) in enumerate(_STOP_WORD_LIST):
         if code in languages:
-            builder.add(f"{word} ", word_id, frozenset({""}))
+            builder.add(f"{word} ", word_id, None)
     return builder.build()
 
 
@@ -308,7 +308,7 @@ def _evidence(
     module docstring): its distinct stop words in ``sample``, its own letters in the original
     fields."""
     key = (script, without) if (script, without) in _STOP_WORD_KEYWORDS else (script, None)
-    found = _STOP_WORD_KEYWORDS[key].scan(sample)
+    found = _STOP_WORD_KEYWORDS[key].present(sample)
     if not found and script != ARABIC:
         return _NO_EVIDENCE[key]
     counts = dict(_NO_EVIDENCE[key])

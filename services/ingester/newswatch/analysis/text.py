@@ -28,6 +28,11 @@ import unicodedata
 from itertools import accumulate
 from typing import Final
 
+from newswatch_schemas import TextField
+
+FIELDS: Final = (TextField.TITLE, TextField.SUMMARY)
+"""An item's text fields in the order the analysis reads them: field 0 is the title."""
+
 _UNIFY: Final = {
     "ي": "ی",
     "ى": "ی",
@@ -117,11 +122,14 @@ class FoldedText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of ``text[start:end]``, which starts and ends on word boundaries."""
+        first = self.text.count(" ", 0, start + 1) - 1
+        return self.word_span(first, first + self.text.count(" ", start, end))
+
+    def word_span(self, first: int, last: int) -> tuple[int, int]:
+        """The original span of the folded words ``first`` to ``last`` (0-based, inclusive)."""
         if self._map is None:
             self._map = _WordMap(self.original, self.words, self._translated)
             self._translated = None
-        first = self.text.count(" ", 0, start + 1) - 1
-        last = self.text.count(" ", 0, end) - 1
         return self._map.start(first), self._map.end(last)
 
 

@@ -19,10 +19,8 @@ from typing import Final
 from newswatch.analysis.facts.figures import cue_windows, figures_in
 from newswatch.analysis.facts.gazetteer import CUE, Gazetteer
 from newswatch.analysis.facts.names import Mentions, actors_and_places, add_mentions
-from newswatch.analysis.text import FoldedText, fold
-from newswatch_schemas import Actor, Figure, Place, TextField
-
-_FIELDS: Final = (TextField.TITLE, TextField.SUMMARY)
+from newswatch.analysis.text import FIELDS, FoldedText, fold
+from newswatch_schemas import Actor, Figure, Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +43,14 @@ def extract(gazetteer: Gazetteer, title: str | FoldedText, summary: str | Folded
     """
     figures: list[Figure] = []
     mentions = Mentions({}, {})
-    for field, given in zip(_FIELDS, (title, summary), strict=True):
+    for field, given in zip(FIELDS, (title, summary), strict=True):
         folded = given if isinstance(given, FoldedText) else fold(given)
         found = gazetteer.keywords.scan(folded.text)
         if not found:
             continue
         cues = found.get(CUE)
         if cues:
-            for start, end in cue_windows(folded, [start for start, _ in cues]):
+            for start, end in cue_windows(folded, cues):
                 figures.extend(figures_in(folded.original, field, start, end))
         add_mentions(gazetteer, folded, field, found, mentions)
     if not (figures or mentions.actors or mentions.places):

@@ -198,13 +198,14 @@ _MARGIN: Final = 120
 """Original characters kept on each side of such a number for the grammar's windows."""
 
 
-def cue_windows(folded: FoldedText, cues: list[int]) -> list[tuple[int, int]]:
-    """Stretches of the original text around the numbers that have a cue word nearby."""
+def cue_windows(folded: FoldedText, cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Stretches of the original text around the numbers that have a cue word nearby
+    (``cues``: the spans of the cue words in the folded text)."""
     windows: list[tuple[int, int]] = []
     text, original = folded.text, folded.original
     for match in _FOLDED_NUMBER.finditer(text):
         number = match.start() + 1
-        if not any(abs(cue - number) <= _CUE_REACH for cue in cues):
+        if not any(abs(cue - number) <= _CUE_REACH for cue, _ in cues):
             continue
         begin = folded.span(number, text.index(" ", number))[0]
         start = original.rfind(" ", 0, max(begin - _MARGIN, 0)) + 1

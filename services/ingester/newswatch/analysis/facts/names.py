@@ -38,22 +38,9 @@ def add_mentions(
     gazetteer: Gazetteer, folded: FoldedText, field: TextField, found: Places, into: Mentions
 ) -> None:
     """Add to ``into`` the actors and places named in one field, whose keyword places (names
-    and cues alike) are ``found``."""
-    hits = _counted(gazetteer, folded, found)
-    if not hits:
-        return
-    original = folded.original
-    for hit in _resolve(gazetteer, folded.text, hits):
-        name = gazetteer.names[hit.name]
-        start, end = folded.span(hit.start, hit.stop)
-        mention = Mention(field=field, start=start, end=end, text=original[start:end])
-        mentions = into.actors if name.target == ACTOR else into.places
-        mentions.setdefault(name.index, []).append(mention)
-
-
-def _counted(gazetteer: Gazetteer, folded: FoldedText, found: Places) -> list[_Hit]:
-    """Every name found that counts: followed by a required word, written as an acronym."""
-    text = folded.text
+    and cues alike) are ``found``: every name that counts (followed by a required word,
+    written as an acronym), resolved where names overlap."""
+    text, original = folded.text, folded.original
     names = gazetteer.names
     hits: list[_Hit] = []
     for name_id, spans in found.items():
@@ -67,10 +54,17 @@ def _counted(gazetteer: Gazetteer, folded: FoldedText, found: Places) -> list[_H
                     continue
             if name.acronym:
                 begin, finish = folded.span(start, stop)
-                if any(char.islower() for char in folded.original[begin:finish]):
+                if any(char.islower() for char in original[begin:finish]):
                     continue
             hits.append(_Hit(start, stop, name_id))
-    return hits
+    if not hits:
+        return
+    for hit in _resolve(gazetteer, text, hits):
+        name = names[hit.name]
+        start, end = folded.span(hit.start, hit.stop)
+        mention = Mention(field=field, start=start, end=end, text=original[start:end])
+        mentions = into.actors if name.target == ACTOR else into.places
+        mentions.setdefault(name.index, []).append(mention)
 
 
 def _resolve(gazetteer: Gazetteer, text: str, hits: list[_Hit]) -> Iterator[_Hit]:

@@ -12,20 +12,18 @@ chooses it (``analysis.language``) before calling ``match``.
 
 from collections.abc import Iterator, Sequence
 
-from newswatch.analysis.text import FoldedText, fold
+from newswatch.analysis.text import FIELDS, FoldedText, fold
 from newswatch.analysis.themes.compile import CompiledTheme, ThemeEngine
 from newswatch.analysis.themes.decide import Hit, Outcome, decide
 from newswatch.analysis.themes.find import Found, Language, find
-from newswatch_schemas import Evidence, TextField, ThemeMatch
-
-FIELDS = (TextField.TITLE, TextField.SUMMARY)
+from newswatch_schemas import Evidence, ThemeMatch
 
 
 def evidence(engine: ThemeEngine, hit: Hit, texts: Sequence[FoldedText]) -> Evidence:
     """The evidence record of one hit, its span mapped back to the field as given."""
     rule = engine.terms[hit.term]
     folded = texts[hit.field]
-    start, end = folded.span(hit.start, hit.stop)
+    start, end = folded.word_span(hit.first, hit.last)
     return Evidence(
         term=rule.text,
         rule=rule.group,
