@@ -10,7 +10,7 @@ LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
 LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
 
-.PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas dashboards clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ kafka-down: ## stop the local development broker
 
 schemas: $(BIN)/newswatch ## regenerate schemas/json from the models
 	$(BIN)/python -m newswatch_schemas.export
+
+dashboards: $(BIN)/newswatch ## regenerate deploy/grafana/dashboards (grafana-foundation-sdk)
+	$(BIN)/python -m newswatch_devtools.grafana
 
 clean: kafka-down ## remove the environment, the jars and local broker data
 	rm -rf $(VENV) deploy/kafka/target .local
