@@ -10,7 +10,9 @@ import yaml
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.config_files import bundled_file
 from newswatch.common.errors import ConfigError
-from newswatch.common.feeds import load_feeds
+from newswatch.common.feeds import FeedConfig, load_feeds
+from newswatch.fetching.config import ScheduleSettings
+from newswatch.service.feed_state import FeedState
 
 LANGUAGES = {"en", "fa", "ps", "ar", "ur", "ru", "fr"}
 
@@ -149,3 +151,9 @@ def test_the_bundled_gdelt_queries_ask_for_rss_article_lists() -> None:
     for feed in gdelt:
         assert feed["url"].startswith("https://api.gdeltproject.org/api/v2/doc/doc?query=")
         assert "&mode=artlist&format=rss" in feed["url"]
+
+
+def test_feed_health_carries_language_and_tags() -> None:
+    feed = FeedConfig(url="https://a.test/rss", language="ps", tags=("wire", "afghanistan"))
+    snapshot = FeedState.start(feed, ScheduleSettings()).snapshot()
+    assert (snapshot["language"], snapshot["tags"]) == ("ps", ["wire", "afghanistan"])
