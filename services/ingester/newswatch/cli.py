@@ -7,7 +7,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -257,18 +257,45 @@ def _healthcheck(service_url: str) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Check the feeds, themes and gazetteer files, each whatever the others hold; print every
+    error found and exit 2 when there was any."""
     settings = load_settings({"feeds_file": args.feeds_file, "themes_file": args.themes_file})
-    feeds_path, feeds = load_feeds(settings.feeds_file)
-    themes_path, themes = load_themes(settings.themes_file)
-    compile_themes(themes)
-    compile_gazetteer(settings.gazetteer_file)
-    print(f"{feeds_path}: {len(feeds.feeds)} feeds OK")
-    print(f"{settings.gazetteer_file or 'bundled gazetteer'}: OK")
-    print(
-        f"{themes_path}: {len(themes.themes)} themes OK "
-        f"({', '.join(theme.name for theme in themes.themes)})"
+    errors: list[ConfigError] = []
+    checks: tuple[tuple[Callable[[Path | None], str], Path | None], ...] = (
+        (_check_feeds, settings.feeds_file),
+        (_check_themes, settings.themes_file),
+        (_check_gazetteer, settings.gazetteer_file),
     )
-    return 0
+    for check, path in checks:
+        try:
+            print(check(path))
+        except ConfigError as problem:
+            errors.append(problem)
+    for found in errors:
+        print(f"newswatch: configuration error: {found}", file=sys.stderr)
+    return EXIT_CONFIG_ERROR if errors else 0
+
+
+def _check_feeds(path: Path | None) -> str:
+    feeds_path, feeds = load_feeds(path)
+    return f"{feeds_path}: {counted(len(feeds.feeds), 'feed')} OK"
+
+
+def _check_themes(path: Path | None) -> str:
+    themes_path, themes = load_themes(path)
+    compile_themes(themes)
+    names = ", ".join(theme.name for theme in themes.themes)
+    return f"{themes_path}: {counted(len(themes.themes), 'theme')} OK ({names})"
+
+
+def _check_gazetteer(path: Path | None) -> str:
+    compile_gazetteer(path)
+    return f"{path or 'bundled gazetteer'}: OK"
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 feed``, ``2 feeds``: the count with its noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _theme_command(args: argparse.Namespace) -> int:

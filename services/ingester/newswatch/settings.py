@@ -135,6 +135,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
         "user_agent",
         "max_concurrent_fetches",
         "max_fetches_per_host",
+        "host_min_interval_seconds",
         "max_entries_per_feed",
         "parse_time_limit_seconds",
     ),

@@ -46,6 +46,8 @@ class FeedState:
     last_duration_seconds: float = 0.0
     next_poll: datetime | None = None
     publishing_gap_seconds: float | None = None
+    language: str = ""
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def start(
@@ -59,6 +61,8 @@ class FeedState:
             schedule=schedule,
             configured_interval=feed.poll_interval_seconds,
             interval_seconds=feed.poll_interval_seconds or schedule.poll_interval_seconds,
+            language=feed.language,
+            tags=feed.tags,
         )
         if checkpoint is None:
             return state
@@ -137,6 +141,8 @@ class FeedState:
         return {
             "name": self.name,
             "url": self.configured_url,
+            "language": self.language,
+            "tags": list(self.tags),
             "effective_url": self.url,
             "healthy": self.healthy,
             "consecutive_failures": self.consecutive_failures,

@@ -187,7 +187,7 @@ class FeedPoller:
             url=state.configured_url,
             name=state.name,
             base_url=result.final_url,
-            language=parsed.language,
+            language=parsed.language or state.language,
         )
         fetched_at = datetime.now(UTC)
         self._metrics.feeds.count_received(state.name, entries=len(parsed.entries))
