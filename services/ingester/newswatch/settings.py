@@ -59,7 +59,14 @@ class Settings(BaseSettings):
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )
-    metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address of the HTTP port (/metrics, /feeds, probes). Loopback unless set: the"
+            " endpoints show feed health and are for Prometheus and operators only. The"
+            " container image sets 0.0.0.0, which a container needs to be scraped."
+        ),
+    )
     metrics_port: int = Field(9120, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
