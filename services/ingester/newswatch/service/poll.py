@@ -168,12 +168,16 @@ class FeedPoller:
         return result.permanent_url
 
     async def _parse(self, name: str, url: str, result: FetchResult) -> ParsedFeed:
-        """Parse off the event loop, so that a large feed never holds up the others' fetches."""
+        """Parse off the event loop, so that a large feed never holds up the others' fetches.
+
+        Relative links resolve against the redacted address: a link such as ``#top`` would
+        otherwise carry the feed's credentials into the item's URL.
+        """
         parsed = await self._parser.parse(
             result.body,
             feed_url=url,
             content_type=result.content_type,
-            base_url=result.final_url,
+            base_url=redact_url(result.final_url),
             max_entries=self._limits.max_entries_per_feed,
         )
         for problem in sorted(parsed.problems):
@@ -190,7 +194,7 @@ class FeedPoller:
         context = FeedContext(
             url=state.public_url,
             name=state.name,
-            base_url=result.final_url,
+            base_url=redact_url(result.final_url),
             language=parsed.language,
         )
         fetched_at = datetime.now(UTC)
