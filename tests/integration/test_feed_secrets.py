@@ -26,6 +26,8 @@ pytestmark = pytest.mark.integration
 
 USER, PASSWORD, TOKEN = "reader", "s3cret", "t0ps3cret"
 WRONG_PASSWORD, WRONG_TOKEN, UNREACHABLE_TOKEN = "wr0ngpass", "wr0ngt0ken", "cl0sedt0ken"
+SITE_HASH = "h4shs3cret"
+"""The value of a parameter only the setting ``redact_query_params`` makes a secret."""
 SECRETS = (PASSWORD, TOKEN, WRONG_PASSWORD, WRONG_TOKEN, UNREACHABLE_TOKEN)
 EXTRA_ITEM = b"""<item>
       <title>Taliban fighters attack Afghan army base in Helmand, killing soldiers</title>
@@ -37,7 +39,8 @@ EXTRA_ITEM = b"""<item>
 
 
 class PrivateFeed:
-    """Serves ``/feed.xml`` only with Basic ``USER:PASSWORD`` and ``?token=TOKEN``, else 401."""
+    """Serves ``/feed.xml`` only with Basic ``USER:PASSWORD`` and ``?token=TOKEN`` (other
+    parameters may follow), else 401."""
 
     def __init__(self, body: bytes) -> None:
         self.authorised = 0
@@ -48,10 +51,11 @@ class PrivateFeed:
 
         class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-                allowed = (
-                    self.path == f"/feed.xml?token={TOKEN}"
-                    and self.headers.get("Authorization") == expected_auth
-                )
+                path, _, query = self.path.partition("?")
+                allowed = (path, query.split("&")[0]) == (
+                    "/feed.xml",
+                    f"token={TOKEN}",
+                ) and self.headers.get("Authorization") == expected_auth
                 with feed._lock:
                     if allowed:
                         feed.authorised += 1
@@ -71,9 +75,10 @@ class PrivateFeed:
 
         self.server = BackgroundServer(Handler)
 
-    def url(self, *, password: str = PASSWORD, token: str = TOKEN) -> str:
-        """The feed's URL with these credentials."""
-        return f"http://{USER}:{password}@127.0.0.1:{self.server.port}/feed.xml?token={token}"
+    def url(self, *, password: str = PASSWORD, token: str = TOKEN, extra: str = "") -> str:
+        """The feed's URL with these credentials (and ``extra`` parameters after them)."""
+        address = f"http://{USER}:{password}@127.0.0.1:{self.server.port}/feed.xml"
+        return f"{address}?token={token}{extra}"
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ def private_feed() -> Iterator[PrivateFeed]:
     served.server.stop()
 
 
-def feeds_file(tmp_path: Path, private_feed: PrivateFeed) -> Path:
+def feeds_file(tmp_path: Path, private_feed: PrivateFeed, extra: str = "") -> Path:
     """The private feed with its credentials, with wrong ones, and on a port nothing serves."""
     unreachable = (
         f"http://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/feed.xml?token={UNREACHABLE_TOKEN}"
@@ -94,7 +99,7 @@ def feeds_file(tmp_path: Path, private_feed: PrivateFeed) -> Path:
     path = tmp_path / "feeds.yaml"
     path.write_text(
         "feeds:\n"
-        f"  - {{name: private, url: '{private_feed.url()}'}}\n"
+        f"  - {{name: private, url: '{private_feed.url(extra=extra)}'}}\n"
         f"  - {{name: denied, url: '{denied}'}}\n"
         f"  - {{name: unreachable, url: '{unreachable}'}}\n"
     )
@@ -109,7 +114,10 @@ def assert_no_secret(where: str, text: str) -> None:
 def test_once_to_stdout_uses_the_credentials_and_shows_none(
     tmp_path: Path, private_feed: PrivateFeed
 ) -> None:
-    result = run_once_to_stdout(feeds_file(tmp_path, private_feed))
+    result = run_once_to_stdout(
+        feeds_file(tmp_path, private_feed, extra=f"&hash={SITE_HASH}&lang=en"),
+        environment={"NEWSWATCH_REDACT_QUERY_PARAMS": "hash"},
+    )
 
     assert result.returncode == 0, result.stderr
     assert private_feed.authorised == 1
@@ -117,11 +125,15 @@ def test_once_to_stdout_uses_the_credentials_and_shows_none(
     events = [json.loads(line) for line in result.stdout.splitlines()]
     items = [event for event in events if event["type"] == "org.newswatch.item.v1"]
     assert len(items) == 3, result.stdout
-    public = f"http://***@127.0.0.1:{private_feed.server.port}/feed.xml?token=REDACTED"
+    public = (
+        f"http://***@127.0.0.1:{private_feed.server.port}/feed.xml"
+        "?token=REDACTED&hash=REDACTED&lang=en"
+    )
     assert {event["source"] for event in items} == {public}
     assert {event["data"]["source"]["feed_url"] for event in items} == {public}
-    assert_no_secret("stdout", result.stdout)
-    assert_no_secret("stderr", result.stderr)
+    for where, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+        assert_no_secret(where, text)
+        assert SITE_HASH not in text
     assert public in result.stderr  # the logs name the feed, redacted
 
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from newswatch.common.redaction import is_secret_param, redact_text, redact_url, restore_secrets
+from newswatch.common.redaction import (
+    is_secret_param,
+    redact_text,
+    redact_url,
+    restore_secrets,
+    set_extra_secret_params,
+)
 
 CASES = [
     # no secret: unchanged, byte for byte
@@ -120,3 +126,13 @@ def test_a_move_with_credentials_of_its_own_cannot_be_restored(moved: str, confi
 
 def test_a_url_that_still_holds_secrets_is_not_a_redacted_one() -> None:
     assert restore_secrets("https://h/f?token=live", "https://h/f?token=live") is None
+
+
+def test_the_setting_adds_parameter_names() -> None:
+    url = "https://h/f?hash=abc&Session-Id=s&page=2"
+    set_extra_secret_params(["hash", "session_id", " "])
+    try:
+        assert redact_url(url) == "https://h/f?hash=REDACTED&Session-Id=REDACTED&page=2"
+    finally:
+        set_extra_secret_params([])
+    assert redact_url(url) == url

@@ -31,6 +31,7 @@ from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import load_feeds
+from newswatch.common.redaction import set_extra_secret_params
 from newswatch.observability.feed_table import render_table
 from newswatch.observability.logs import configure_logging
 from newswatch.service.assembly import RunMode
@@ -219,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
+    set_extra_secret_params(settings.redact_query_params)
     return asyncio.run(run_service(settings, mode))
 
 
@@ -258,6 +260,7 @@ def _healthcheck(service_url: str) -> int:
 
 def _check_config(args: argparse.Namespace) -> int:
     settings = load_settings({"feeds_file": args.feeds_file, "themes_file": args.themes_file})
+    set_extra_secret_params(settings.redact_query_params)
     feeds_path, feeds = load_feeds(settings.feeds_file)
     themes_path, themes = load_themes(settings.themes_file)
     compile_themes(themes)

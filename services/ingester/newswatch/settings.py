@@ -18,14 +18,15 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -39,6 +40,14 @@ from newswatch.kafka.config import KafkaSettings
 
 ENV_PREFIX = "NEWSWATCH_"
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
+
+
+def _names(value: object) -> object:
+    """``"session_id, hash"`` (the environment's form) becomes a list of names."""
+    return [name.strip() for name in value.split(",")] if isinstance(value, str) else value
+
+
+NameList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)]
 
 
 class Settings(BaseSettings):
@@ -68,6 +77,13 @@ class Settings(BaseSettings):
         ),
     )
     metrics_port: int = Field(9120, ge=0, le=65535)
+    redact_query_params: NameList = Field(
+        (),
+        description=(
+            "Query parameter names whose values are secrets, besides the built-in ones"
+            " (common.redaction); their values are shown as REDACTED."
+        ),
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -10,7 +10,8 @@ through ``redact_url`` first. The rules:
   keep their name and get the value ``REDACTED``. A name is a secret when, percent-decoded,
   lower-cased and with ``-`` read as ``_``, it is one of ``SECRET_PARAMS`` or ends with one of
   ``SECRET_SUFFIXES`` (``feed_token``, ``private_token``, ``x_amz_signature``, …). Empty
-  values stay empty.
+  values stay empty. The setting ``redact_query_params`` adds names
+  (``set_extra_secret_params``).
 - **everything else** is kept byte for byte (no re-encoding, order and repeats kept), so
   that a redacted URL is still recognisably the feed's. A URL with no secret is unchanged.
 
@@ -18,6 +19,7 @@ The rules are pure string work: no URL is parsed into objects that could normali
 """
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
 REDACTED = "REDACTED"
@@ -54,14 +56,32 @@ SECRET_PARAMS = frozenset(
 SECRET_SUFFIXES = ("_token", "_key", "_secret", "_password", "_signature", "_sig", "_credential")
 """A parameter whose name ends with one of these is a secret too."""
 
+_EXTRA_PARAMS: set[str] = set()
+"""Names added by the setting ``redact_query_params`` (``set_extra_secret_params``)."""
+
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>`]*[^\s\"'<>`.,;:)\]}]")
 """A URL in free text: up to a space or quote, without the punctuation that ends a sentence."""
 
 
+def _plain_name(name: str) -> str:
+    return unquote_plus(name).strip().lower().replace("-", "_")
+
+
+def set_extra_secret_params(names: Iterable[str]) -> None:
+    """Treat these parameter names as secrets too, besides ``SECRET_PARAMS``, from now on.
+
+    Process-wide, like the logging configuration: the service calls it once at start-up with
+    the setting ``redact_query_params``, so that every redaction (properties of a feed, log
+    lines) follows the same rules without each call site being handed them.
+    """
+    _EXTRA_PARAMS.clear()
+    _EXTRA_PARAMS.update(_plain_name(name) for name in names if name.strip())
+
+
 def is_secret_param(name: str) -> bool:
     """True when a query parameter called ``name`` (as it stands in the URL) holds a secret."""
-    plain = unquote_plus(name).strip().lower().replace("-", "_")
-    return plain in SECRET_PARAMS or plain.endswith(SECRET_SUFFIXES)
+    plain = _plain_name(name)
+    return plain in SECRET_PARAMS or plain in _EXTRA_PARAMS or plain.endswith(SECRET_SUFFIXES)
 
 
 def redact_url(url: str) -> str:
