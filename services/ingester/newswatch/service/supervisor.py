@@ -138,6 +138,7 @@ class Ingester:
             self._metrics.feeds.remove(name)
         self._feeds = wanted
         for feed in arriving:
+            # checkpoints stored before URLs were redacted are keyed by the whole URL
             checkpoint = checkpoints.get(feed.state_key) or checkpoints.get(feed.url)
             self._metrics.feeds.add(feed.name)
             self._states[feed.name] = FeedState.start(feed, self._schedule, checkpoint)
