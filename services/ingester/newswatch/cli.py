@@ -31,6 +31,7 @@ from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import load_feeds
+from newswatch.common.redaction import set_extra_secret_params
 from newswatch.observability.feed_table import render_table
 from newswatch.observability.logs import configure_logging
 from newswatch.service.assembly import RunMode
@@ -219,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
+    set_extra_secret_params(settings.redact_query_params)
     return asyncio.run(run_service(settings, mode))
 
 
@@ -260,6 +262,7 @@ def _check_config(args: argparse.Namespace) -> int:
     """Check the feeds, themes and gazetteer files, each whatever the others hold; print every
     error found and exit 2 when there was any."""
     settings = load_settings({"feeds_file": args.feeds_file, "themes_file": args.themes_file})
+    set_extra_secret_params(settings.redact_query_params)
     errors: list[ConfigError] = []
     checks: tuple[tuple[Callable[[Path | None], str], Path | None], ...] = (
         (_check_feeds, settings.feeds_file),

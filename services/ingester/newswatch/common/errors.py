@@ -12,6 +12,7 @@ NewswatchError
 from enum import StrEnum
 from pathlib import Path
 
+from newswatch.common.redaction import redact_text, redact_url
 from newswatch_schemas import RejectionReason
 
 
@@ -59,11 +60,16 @@ class FetchFailure(StrEnum):
 
 
 class FeedError(NewswatchError):
-    """A failure confined to one feed."""
+    """A failure confined to one feed.
+
+    Its text goes to logs and ``/feeds``, so the feed URL and any URL in the message are
+    redacted (``common.redaction``); ``feed_url`` is the redacted URL too.
+    """
 
     def __init__(self, message: str, *, feed_url: str) -> None:
-        self.feed_url = feed_url
-        super().__init__(f"{feed_url}: {message}")
+        self.feed_url = redact_url(feed_url)
+        self.detail = redact_text(message)
+        super().__init__(f"{self.feed_url}: {self.detail}")
 
 
 class FetchError(FeedError):
@@ -93,7 +99,7 @@ class EntryRejectedError(NewswatchError):
 
     def __init__(self, reason: RejectionReason, detail: str) -> None:
         self.reason = reason
-        self.detail = detail
+        self.detail = redact_text(detail)
         super().__init__(f"{reason.value}: {detail}")
 
 

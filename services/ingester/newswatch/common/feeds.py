@@ -1,5 +1,6 @@
 """The feeds file: which feeds to poll, under which names, in which language."""
 
+import hashlib
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newswatch.common.config_files import LocatedProblem, bundled_file, load_yaml_model
+from newswatch.common.redaction import redact_url
 
 Assign = Callable[[list["FeedConfig"]], Coroutine[Any, Any, None]]
 """Poll exactly these feeds from now on (the whole list each time, not a difference)."""
@@ -20,7 +22,11 @@ MAX_TAG_CHARS = 40
 
 
 class FeedConfig(BaseModel):
-    """One feed to poll."""
+    """One feed to poll.
+
+    ``url`` may carry credentials and is for the fetcher only; what leaves the process is
+    ``public_url`` (and ``state_key`` for stored state).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -62,8 +68,26 @@ class FeedConfig(BaseModel):
     @model_validator(mode="after")
     def _default_name(self) -> "FeedConfig":
         if not self.name:
-            object.__setattr__(self, "name", urlsplit(self.url).hostname or self.url)
+            object.__setattr__(self, "name", urlsplit(self.url).hostname or self.public_url)
         return self
+
+    @property
+    def public_url(self) -> str:
+        """The URL as it may be shown: credentials redacted (``common.redaction``)."""
+        return redact_url(self.url)
+
+    @property
+    def state_key(self) -> str:
+        """The feed's identity in stored state (the ``<prefix>.state`` record key).
+
+        The URL itself when it holds no secret (as before redaction existed); otherwise the
+        redacted URL and a fingerprint of the whole URL, so that no credential is stored and
+        two feeds that differ only in their credentials keep apart.
+        """
+        public = self.public_url
+        if public == self.url:
+            return public
+        return f"{public} sha256:{hashlib.sha256(self.url.encode('utf-8')).hexdigest()[:16]}"
 
 
 class FeedList(BaseModel):
@@ -84,7 +108,8 @@ def repeated_feeds(feed_list: FeedList) -> list[LocatedProblem]:
         for key, value in (("url", feed.url), ("name", feed.name)):
             first = seen.setdefault((key, value), index)
             if first != index:
-                repeats.append((("feeds", index, key), f"{value!r} repeats feeds[{first}].{key}"))
+                shown = feed.public_url if key == "url" else value
+                repeats.append((("feeds", index, key), f"{shown!r} repeats feeds[{first}].{key}"))
     return repeats
 
 
