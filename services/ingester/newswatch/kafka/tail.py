@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata
 
 from newswatch.common.errors import KafkaUnreachableError, TopicMissingError
@@ -86,10 +86,15 @@ class TopicTail:
         }
         try:
             self._consumer = KafkaConsumer(**config)
-        except KafkaError as error:
+        except KafkaTimeoutError as error:
             raise KafkaUnreachableError(
                 f"cannot reach Kafka at {self._servers} within {connect_timeout_s:g} s "
-                f"({type(error).__name__})",
+                "(no broker answered, or the brokers refused the security settings)",
+                bootstrap_servers=self._servers,
+            ) from error
+        except KafkaError as error:
+            raise KafkaUnreachableError(
+                f"Kafka at {self._servers} refused the connection: {error!r}",
                 bootstrap_servers=self._servers,
             ) from error
         try:
