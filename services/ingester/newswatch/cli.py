@@ -1,4 +1,5 @@
-"""The ``newswatch`` command: ``run``, ``match``, ``evaluate`` and ``check-config``."""
+"""The ``newswatch`` command: ``run``, ``match``, ``evaluate``, ``check-config``, ``feeds``,
+``healthcheck``, and ``tail`` (in ``commands.tail``)."""
 
 import argparse
 import asyncio
@@ -29,6 +30,8 @@ from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.explain import format_decisions
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
+from newswatch.commands import add_kafka_flags
+from newswatch.commands.tail import add_tail_parser, run_tail
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import load_feeds
 from newswatch.common.redaction import set_extra_secret_params
@@ -60,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "NEWSWATCH_* environment variables, then the settings file, then defaults.",
     )
     _add_config_flags(run)
-    run.add_argument("--config", type=Path, help="settings file (YAML); or NEWSWATCH_CONFIG_FILE")
+    add_kafka_flags(run)
     run.add_argument("--once", action="store_true", help="poll every feed once, then exit")
     run.add_argument(
         "--sink",
@@ -68,12 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="kafka",
         help="kafka (default), or stdout with --once: one structured CloudEvent JSON line per item",
     )
-    run.add_argument(
-        "--bootstrap-servers",
-        dest="kafka_bootstrap_servers",
-        help="Kafka bootstrap servers, comma-separated",
-    )
-    run.add_argument("--topic-prefix", dest="topic_prefix", help="prefix of every topic name")
     run.add_argument(
         "--metrics-port",
         dest="metrics_port",
@@ -156,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate both files; on error print file, line and field, and exit 2.",
     )
     _add_config_flags(check)
+    add_tail_parser(commands)
     return parser
 
 
@@ -177,16 +175,17 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newswatch`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": _run,
+        "feeds": lambda args: _feeds(args.url, as_json=args.json),
+        "healthcheck": lambda args: _healthcheck(args.url),
+        "tail": run_tail,
+        "match": _theme_command,
+        "evaluate": _theme_command,
+        "check-config": _check_config,
+    }
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "feeds":
-            return _feeds(args.url, as_json=args.json)
-        if args.command == "healthcheck":
-            return _healthcheck(args.url)
-        if args.command in {"match", "evaluate"}:
-            return _theme_command(args)
-        return _check_config(args)
+        return commands[args.command](args)
     except ConfigError as error:
         print(f"newswatch: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR

@@ -6,7 +6,10 @@ NewswatchError
 │   ├── FetchError       the HTTP exchange failed (reason from ``FetchFailure``)
 │   └── ParseError       the body is not a feed we can read
 ├── EntryRejectedError        one entry cannot be normalised; it goes to the dead-letter topic
-└── PublishError         Kafka did not acknowledge a record
+├── PublishError         Kafka did not acknowledge a record
+└── KafkaReadError       a topic could not be read (``newswatch tail``)
+    ├── KafkaUnreachableError   no broker answered at the bootstrap address
+    └── TopicMissingError       a topic to read does not exist
 """
 
 from enum import StrEnum
@@ -109,6 +112,28 @@ class PublishError(NewswatchError):
     def __init__(self, message: str, *, topic: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {message}")
+
+
+class KafkaReadError(NewswatchError):
+    """A topic could not be read; ``bootstrap_servers`` says where it was tried."""
+
+    def __init__(self, message: str, *, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        super().__init__(message)
+
+
+class KafkaUnreachableError(KafkaReadError):
+    """No broker answered at the bootstrap address within the time allowed."""
+
+
+class TopicMissingError(KafkaReadError):
+    """A topic to read does not exist on the cluster."""
+
+    def __init__(self, topic: str, *, bootstrap_servers: str) -> None:
+        self.topic = topic
+        super().__init__(
+            f"no topic {topic} on {bootstrap_servers}", bootstrap_servers=bootstrap_servers
+        )
 
 
 class FeedProblem(StrEnum):
