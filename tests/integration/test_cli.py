@@ -164,7 +164,7 @@ def test_check_config_accepts_the_bundled_files() -> None:
     result = run_newswatch("check-config")
     assert result.returncode == 0, result.stderr
     assert "3 themes OK" in result.stdout
-    assert "33 feeds OK" in result.stdout
+    assert "37 feeds OK" in result.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["match"], ["evaluate"], ["check-config"]])
