@@ -9,8 +9,10 @@ KAFKA_LIBS := deploy/kafka/target/kafka-libs
 LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
 LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
+DEMO := $(BIN)/python -m newswatch_devtools.demo
+DEMO_DIR ?= .local/demo
 
-.PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run demo demo-down test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -35,6 +37,12 @@ run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOT
 	  echo "local Kafka at $$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS (stop it with: make kafka-down)" >&2; \
 	fi; \
 	exec $(BIN)/newswatch run $(ARGS)
+
+demo: setup ## the offline demo: Kafka, a demo feed server, the ingester, Prometheus, Alertmanager
+	$(DEMO) up --dir $(DEMO_DIR) $(ARGS)
+
+demo-down: ## stop the demo (what Ctrl-C in `make demo` does)
+	@if [ -x $(BIN)/python ]; then $(DEMO) down --dir $(DEMO_DIR); fi
 
 test: setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
@@ -65,5 +73,5 @@ kafka-down: ## stop the local development broker
 schemas: $(BIN)/newswatch ## regenerate schemas/json from the models
 	$(BIN)/python -m newswatch_schemas.export
 
-clean: kafka-down ## remove the environment, the jars and local broker data
+clean: kafka-down demo-down ## remove the environment, the jars and local broker data
 	rm -rf $(VENV) deploy/kafka/target .local
