@@ -12,10 +12,10 @@ LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
 DEMO := $(BIN)/python -m newswatch_devtools.demo
 DEMO_DIR ?= .local/demo
 
-.PHONY: help setup run demo demo-down test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run demo demo-down test lint typecheck imports promtool compose-tool unit kafka-up kafka-down schemas clean
 
 help: ## list the tasks
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/newswatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ demo: setup ## the offline demo: Kafka, a demo feed server, the ingester, Promet
 demo-down: ## stop the demo (what Ctrl-C in `make demo` does)
 	@if [ -x $(BIN)/python ]; then $(DEMO) down --dir $(DEMO_DIR); fi
 
-test: setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
+test: setup lint typecheck imports promtool compose-tool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
 
 lint: $(BIN)/newswatch ## ruff lint and format check
@@ -60,6 +60,9 @@ imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; co
 promtool: ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
+
+compose-tool: ## build Docker Compose's own command (for `docker-compose config` in the tests; Go, minutes, once)
+	@bash devtools/compose/build-compose.sh >/dev/null
 
 unit: $(BIN)/newswatch ## only the tests that need no broker (component: the assembled service in memory)
 	$(BIN)/pytest tests/unit tests/component tests/contract
