@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from newswatch_devtools.demo.plan import DemoError, DemoPorts, choose_ports
-from newswatch_devtools.demo.runner import DemoOptions, down, up
+from newswatch_devtools.demo.runner import DemoOptions, clear_leftovers, down, up
 from newswatch_devtools.ports import free_port, port_is_free
 from newswatch_devtools.repo import ROOT
 
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "down":
             down(args.dir)
             return 0
+        clear_leftovers(args.dir)
         requested = {name: getattr(args, f"{name}_port") for name in DemoPorts().named()}
         ports, notes = choose_ports(requested, port_is_free, free_port)
         for note in notes:

@@ -62,9 +62,7 @@ class _StopRequestedError(Exception):
 def up(options: DemoOptions, out: TextIO = sys.stdout, say: TextIO = sys.stderr) -> int:
     """Start the demo, print the summary on ``out``, and run until stopped; the exit code."""
     directory = options.directory.resolve()
-    if recorded_pid(directory, RUNNER) is not None:
-        raise DemoError(f"a demo already runs from {directory}: stop it with `make demo-down`")
-    stop_everything(directory, say)
+    clear_leftovers(directory, say)
     _reset(directory)
     record(directory, RUNNER, os.getpid())
     try:
@@ -80,6 +78,15 @@ def up(options: DemoOptions, out: TextIO = sys.stdout, say: TextIO = sys.stderr)
         _ignore_stop_signals()
         stop_everything(directory, say)
         pid_file(directory, RUNNER).unlink(missing_ok=True)
+
+
+def clear_leftovers(directory: Path, say: TextIO = sys.stderr) -> None:
+    """Refuse to start over a running demo; stop what a killed one left behind (so that its
+    ports are free again)."""
+    directory = directory.resolve()
+    if recorded_pid(directory, RUNNER) is not None:
+        raise DemoError(f"a demo already runs from {directory}: stop it with `make demo-down`")
+    stop_everything(directory, say)
 
 
 def down(directory: Path, say: TextIO = sys.stderr) -> None:
