@@ -169,8 +169,8 @@ def summary(ports: DemoPorts, directory: Path, monitoring: bool) -> str:
             "apt-get install prometheus prometheus-alertmanager"
         )
     lines += [
-        f"  follow items  NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS={bootstrap} "
-        f"NEWSWATCH_TOPIC_PREFIX={TOPIC_PREFIX} .venv/bin/newswatch tail",
+        f"  follow items  .venv/bin/newswatch tail --bootstrap-servers {bootstrap} "
+        f"--topic-prefix {TOPIC_PREFIX} --from-beginning",
         f"  logs          {directory}/*.log",
         "Ctrl-C or `make demo-down` stops it all.",
     ]
