@@ -12,10 +12,13 @@ LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
 ASYNCAPI_DIR := devtools/asyncapi
 ASYNCAPI_DEPS := $(ASYNCAPI_DIR)/node_modules/.package-lock.json
 
-.PHONY: help setup run test lint typecheck imports promtool unit asyncapi kafka-up kafka-down schemas dashboards clean
+DEMO := $(BIN)/python -m newswatch_devtools.demo
+DEMO_DIR ?= .local/demo
+
+.PHONY: help setup run demo demo-down test lint typecheck imports promtool compose-tool unit asyncapi kafka-up kafka-down schemas dashboards clean
 
 help: ## list the tasks
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/newswatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +51,13 @@ run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOT
 	fi; \
 	exec $(BIN)/newswatch run $(ARGS)
 
-test: setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
+demo: setup ## the offline demo: Kafka, a demo feed server, the ingester, Prometheus, Alertmanager
+	$(DEMO) up --dir $(DEMO_DIR) $(ARGS)
+
+demo-down: ## stop the demo (what Ctrl-C in `make demo` does)
+	@if [ -x $(BIN)/python ]; then $(DEMO) down --dir $(DEMO_DIR); fi
+
+test: setup lint typecheck imports promtool compose-tool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
 
 lint: $(BIN)/newswatch ## ruff lint and format check
@@ -64,6 +73,9 @@ imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; co
 promtool: ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
+
+compose-tool: ## build Docker Compose's own command (for `docker-compose config` in the tests; Go, minutes, once)
+	@bash devtools/compose/build-compose.sh >/dev/null
 
 unit: $(BIN)/newswatch $(ASYNCAPI_DEPS) ## only the tests that need no broker (component: the assembled service in memory)
 	$(BIN)/pytest tests/unit tests/component tests/contract
@@ -84,5 +96,5 @@ schemas: $(BIN)/newswatch ## regenerate schemas/json (internal/: the service's o
 dashboards: $(BIN)/newswatch ## regenerate deploy/grafana/dashboards (grafana-foundation-sdk)
 	$(BIN)/python -m newswatch_devtools.grafana
 
-clean: kafka-down ## remove the environment, the jars and local broker data
+clean: kafka-down demo-down ## remove the environment, the jars and local broker data
 	rm -rf $(VENV) deploy/kafka/target .local

@@ -8,8 +8,10 @@ over with new links (``?round=N``), so the replayed items are new items to the i
 Publication dates are the moments the items appear. Responses carry an ETag and honour
 If-None-Match (304), like a real feed server.
 
-``/down.xml`` always answers 500, a feed that is down, so the FeedDown alert has something to
-fire on. ``/healthz`` answers 200 for health checks; ``/`` lists the feeds.
+``--burst-after`` seconds after the start, every feed also carries a copy of the breaking story
+(``breaking.xml``, one item; each copy has its own link), so the ingester sees one story from
+all its sources at once: a story burst, and the StoryBurst alert fires. ``/healthz`` answers
+200 for health checks; ``/`` lists the feeds.
 
 Standard library only:  python3 deploy/demo/feed_server.py --port 8080
 """
@@ -25,8 +27,6 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-DOWN_PATH = "/down.xml"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,18 @@ def load_feed(path: Path) -> SampleFeed:
     )
 
 
+@dataclass(frozen=True)
+class Burst:
+    """The breaking story every feed carries from ``at`` (a time.time() value) on."""
+
+    story: SampleItem
+    at: float
+
+    def link(self, feed_name: str) -> str:
+        """The link of the copy in ``feed_name``: one story, a distinct item in each feed."""
+        return f"{self.story.link}?outlet={feed_name}"
+
+
 class Replay:
     """Which items of each feed are out at a given moment, and the RSS document for them."""
 
@@ -86,12 +98,14 @@ class Replay:
         interval_seconds: float,
         window: int,
         started: float,
+        burst: Burst | None = None,
     ) -> None:
         self.feeds = feeds
         self.initial = initial
         self.interval_seconds = interval_seconds
         self.window = window
         self.started = started
+        self.burst = burst
 
     def published(self, now: float) -> int:
         """How many items each feed has published by ``now``."""
@@ -102,20 +116,32 @@ class Replay:
         """When item number ``index`` (0-based) appeared: the first ones before the start."""
         return self.started + (index - self.initial + 1) * self.interval_seconds
 
+    def items_out(self, name: str, now: float) -> list[tuple[float, SampleItem, str]]:
+        """(published at, sample, link) of the newest ``window`` items of feed ``name`` at
+        ``now``, newest first: the replayed samples and, once out, the breaking story."""
+        feed = self.feeds[name]
+        count = self.published(now)
+        out: list[tuple[float, SampleItem, str]] = []
+        for index in range(count - 1, max(count - self.window, 0) - 1, -1):
+            sample = feed.items[index % len(feed.items)]
+            replay = index // len(feed.items)
+            link = sample.link if replay == 0 else f"{sample.link}?round={replay + 1}"
+            out.append((self.published_at(index), sample, link))
+        if self.burst is not None and now >= self.burst.at:
+            out.append((self.burst.at, self.burst.story, self.burst.link(name)))
+        out.sort(key=lambda entry: entry[0], reverse=True)
+        return out[: self.window]
+
     def document(self, name: str, now: float) -> bytes:
         """The feed ``name`` as RSS 2.0, newest item first."""
         feed = self.feeds[name]
-        count = self.published(now)
         rss = ET.Element("rss", version="2.0")
         channel = ET.SubElement(rss, "channel")
         ET.SubElement(channel, "title").text = feed.title
         ET.SubElement(channel, "link").text = feed.link
         ET.SubElement(channel, "description").text = feed.description
         ET.SubElement(channel, "language").text = feed.language
-        for index in range(count - 1, max(count - self.window, 0) - 1, -1):
-            sample = feed.items[index % len(feed.items)]
-            replay = index // len(feed.items)
-            link = sample.link if replay == 0 else f"{sample.link}?round={replay + 1}"
+        for published_at, sample, link in self.items_out(name, now):
             item = ET.SubElement(channel, "item")
             ET.SubElement(item, "title").text = sample.title
             ET.SubElement(item, "link").text = link
@@ -123,7 +149,7 @@ class Replay:
             ET.SubElement(item, "description").text = sample.description
             if sample.category:
                 ET.SubElement(item, "category").text = sample.category
-            ET.SubElement(item, "pubDate").text = formatdate(self.published_at(index), usegmt=True)
+            ET.SubElement(item, "pubDate").text = formatdate(published_at, usegmt=True)
         body: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
         return body
 
@@ -140,9 +166,7 @@ def make_handler(replay: Replay, quiet: bool) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"ok\n", "text/plain; charset=utf-8")
             elif path == "/":
                 names = "".join(f"/{name}.xml\n" for name in sorted(replay.feeds))
-                self._send(200, f"{names}{DOWN_PATH} (always 500)\n".encode(), "text/plain")
-            elif path == DOWN_PATH:
-                self._send(500, b"this demo feed is down on purpose\n", "text/plain")
+                self._send(200, names.encode(), "text/plain")
             elif path.endswith(".xml") and path[1:-4] in replay.feeds:
                 body = replay.document(path[1:-4], time.time())
                 etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
@@ -187,6 +211,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--interval", type=float, default=60.0, help="seconds between new items, per feed"
     )
     parser.add_argument("--window", type=int, default=20, help="newest items in each response")
+    parser.add_argument(
+        "--breaking",
+        type=Path,
+        default=Path(__file__).resolve().parent / "breaking.xml",
+        help="RSS file whose first item is the story every feed carries at once",
+    )
+    parser.add_argument(
+        "--burst-after",
+        type=float,
+        default=45.0,
+        help="seconds after the start when every feed carries the breaking story (<0: never)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no line per request on stderr")
     return parser.parse_args(argv)
 
@@ -198,19 +234,27 @@ def main(argv: list[str] | None = None) -> int:
     if not feeds:
         print(f"no *.xml feeds in {args.feeds_dir}", file=sys.stderr)
         return 2
+    started = time.time()
+    burst = (
+        None
+        if args.burst_after < 0
+        else Burst(load_feed(args.breaking).items[0], started + args.burst_after)
+    )
     replay = Replay(
         feeds,
         initial=args.initial,
         interval_seconds=args.interval,
         window=args.window,
-        started=time.time(),
+        started=started,
+        burst=burst,
     )
     server = ThreadingHTTPServer((args.host, args.port), make_handler(replay, args.quiet))
     server.daemon_threads = True
     host, port = server.server_address[:2]
+    when = "never" if burst is None else f"{args.burst_after:g} s after the start"
     print(
-        f"serving {', '.join(f'/{name}.xml' for name in feeds)} and {DOWN_PATH} "
-        f"on http://{host!s}:{port}",
+        f"serving {', '.join(f'/{name}.xml' for name in feeds)} on http://{host!s}:{port}; "
+        f"every feed carries the breaking story {when}",
         file=sys.stderr,
         flush=True,
     )

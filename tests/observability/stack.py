@@ -1,7 +1,6 @@
 """Real Prometheus and Alertmanager processes, and a webhook receiver, for end-to-end tests."""
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -15,21 +14,24 @@ from typing import Any
 
 import yaml
 
-from newswatch_devtools.ports import free_port
-
-INSTALL_HINT = (
-    "install Debian's packages: apt-get install --no-install-recommends "
-    "prometheus prometheus-alertmanager (.ci/run does)"
+from newswatch_devtools.monitoring import (
+    ALERTMANAGER_NAMES,
+    INSTALL_HINT,
+    PROMETHEUS_NAMES,
+    alertmanager_command,
+    find_binary,
+    prometheus_command,
 )
+from newswatch_devtools.ports import free_port
+from newswatch_devtools.readiness import NotReadyError, wait_for_ok
 
 
 def binary(*names: str) -> str:
     """The first of ``names`` found on PATH; a missing binary fails the test, never skips it."""
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    raise AssertionError(f"none of {names} is installed: {INSTALL_HINT}")
+    path = find_binary(*names)
+    if path is None:
+        raise AssertionError(f"none of {names} is installed: {INSTALL_HINT}")
+    return path
 
 
 def get_json(url: str, timeout_s: float = 5.0) -> Any:
@@ -56,22 +58,14 @@ class Process:
 
     def wait_ready(self, url: str, timeout_s: float = 30.0) -> None:
         """Poll ``url`` until it answers 200."""
-        deadline = time.monotonic() + timeout_s
-        last: object = None
-        while time.monotonic() < deadline:
+
+        def check_alive() -> None:
             assert self.process.poll() is None, f"{self.name} exited early:\n{self.logs()}"
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-                    last = response.status
-            except urllib.error.HTTPError as error:
-                last = error.code
-                error.close()
-            except OSError as error:
-                last = error
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name} not ready at {url} ({last}):\n{self.logs()}")
+
+        try:
+            wait_for_ok(url, timeout_s, check_alive)
+        except NotReadyError as error:
+            raise AssertionError(f"{self.name}: {error}:\n{self.logs()}") from error
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time."""
@@ -103,13 +97,7 @@ def start_alertmanager(directory: Path, config: dict[str, Any]) -> tuple[Process
     port = free_port()
     process = Process(
         "alertmanager",
-        [
-            binary("prometheus-alertmanager", "alertmanager"),
-            f"--config.file={config_path}",
-            f"--storage.path={directory / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",
-        ],
+        alertmanager_command(binary(*ALERTMANAGER_NAMES), config_path, directory / "data", port),
         directory / "alertmanager.log",
     )
     return _ready(process, f"http://127.0.0.1:{port}")
@@ -123,12 +111,7 @@ def start_prometheus(directory: Path, config: dict[str, Any]) -> tuple[Process, 
     port = free_port()
     process = Process(
         "prometheus",
-        [
-            binary("prometheus"),
-            f"--config.file={config_path}",
-            f"--storage.tsdb.path={directory / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
+        prometheus_command(binary(*PROMETHEUS_NAMES), config_path, directory / "data", port),
         directory / "prometheus.log",
     )
     return _ready(process, f"http://127.0.0.1:{port}")

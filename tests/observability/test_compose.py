@@ -1,5 +1,7 @@
-"""docker-compose.yml, checked without Docker: the Compose Specification's own JSON Schema, then
-the invariants this project holds its compose file to; and the Alertmanager configuration.
+"""docker-compose.yml, checked without a Docker engine: by Docker Compose itself
+(``docker-compose config``, built from its Go module by devtools/compose/build-compose.sh, which
+``make test`` runs first), by the Compose Specification's own JSON Schema, then by the
+invariants this project holds its compose file to; and the Alertmanager configuration.
 
 ``compose-spec.schema.json`` is ``schema/compose-spec.json`` of github.com/compose-spec/
 compose-spec at commit 170098ba07d9f53c383a41bfd4c5166b0a4529a6 (Apache License 2.0), the
@@ -11,15 +13,18 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 
 from newswatch.kafka.config import KafkaSettings
 from newswatch_devtools.repo import ROOT
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+BUILD_COMPOSE = ROOT / "devtools" / "compose" / "build-compose.sh"
 SCHEMA = Path(__file__).with_name("compose-spec.schema.json")
 ALERTMANAGER_CONFIG = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 INGESTER_IMAGE = "newswatch:local"
@@ -37,6 +42,68 @@ def seconds(duration: str) -> int:
     assert found, f"not a duration: {duration}"
     hours, minutes, secs = (int(part or 0) for part in found.groups())
     return hours * 3600 + minutes * 60 + secs
+
+
+@pytest.fixture(scope="module")
+def docker_compose() -> str:
+    """The standalone docker-compose binary: cached outside the checkout, built once (minutes)."""
+    result = subprocess.run(
+        ["bash", str(BUILD_COMPOSE)], capture_output=True, text=True, timeout=1200, check=False
+    )
+    assert result.returncode == 0, f"{BUILD_COMPOSE} failed:\n{result.stderr[-4000:]}"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def compose_config(binary: str, compose_file: Path, *options: str) -> CompletedProcess[str]:
+    """``docker-compose -f FILE [options] config --quiet``, run from the checkout (no engine)."""
+    return subprocess.run(
+        [
+            binary,
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(compose_file),
+            *options,
+            "config",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.timeout(1300)
+def test_docker_compose_itself_accepts_the_file_with_and_without_the_demo_profile(
+    docker_compose: str,
+) -> None:
+    for profile in ([], ["--profile", "demo"]):
+        result = compose_config(docker_compose, COMPOSE_FILE, *profile)
+        assert result.returncode == 0, (profile, result.stderr)
+
+
+@pytest.mark.timeout(1300)
+def test_docker_compose_config_fails_on_a_broken_copy(docker_compose: str, tmp_path: Path) -> None:
+    broken = compose()
+    # A dependency on a service that does not exist: valid by the JSON Schema, not for Compose.
+    broken["services"]["ingester"]["depends_on"]["kafka-typo"] = {"condition": "service_healthy"}
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert not list(validator.iter_errors(broken))
+    copy = tmp_path / "docker-compose.yml"
+    copy.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    result = compose_config(docker_compose, copy)
+    assert result.returncode != 0
+    assert "kafka-typo" in result.stderr
+
+    broken = compose()
+    # A duration Compose cannot read, in a service of the demo profile: the schema lets it by.
+    broken["services"]["demo-feeds"]["healthcheck"]["interval"] = "every ten seconds"
+    assert not list(validator.iter_errors(broken))
+    copy.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    result = compose_config(docker_compose, copy, "--profile", "demo")
+    assert result.returncode != 0
+    assert "every ten seconds" in result.stderr
 
 
 def test_compose_file_is_valid_against_the_compose_specification_schema() -> None:
@@ -128,9 +195,7 @@ def test_the_demo_profile_adds_a_feed_server_and_an_ingester_on_it() -> None:
     feeds = yaml.safe_load((ROOT / "deploy" / "demo" / "feeds.yaml").read_text(encoding="utf-8"))
     served = {path.stem for path in (ROOT / "deploy" / "demo" / "feeds").glob("*.xml")}
     urls = {feed["url"] for feed in feeds["feeds"]}
-    assert urls == {f"http://demo-feeds:8080/{name}.xml" for name in served} | {
-        "http://demo-feeds:8080/down.xml"
-    }
+    assert urls == {f"http://demo-feeds:8080/{name}.xml" for name in served}
 
 
 def test_prometheus_scrapes_the_services_compose_runs() -> None:
