@@ -80,6 +80,7 @@ class Service:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             env=environment,
+            start_new_session=True,  # its own process group, for ``terminate(whole_group=True)``
         )
 
     def __enter__(self) -> "Service":
@@ -146,9 +147,13 @@ class Service:
                 raise ServiceError(f"{name}{labels} stayed below {at_least}\n{self.logs()}")
             time.sleep(0.2)
 
-    def terminate(self, timeout_s: float = 60.0) -> int:
-        """SIGTERM, then wait for the exit code."""
-        self.process.send_signal(signal.SIGTERM)
+    def terminate(self, timeout_s: float = 60.0, *, whole_group: bool = False) -> int:
+        """SIGTERM, then wait for the exit code. ``whole_group``: to the service and its child
+        processes at once, as ``kill -- -PGID`` and systemd's stop (KillMode=control-group) do."""
+        if whole_group:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout_s)
 
     def logs(self) -> str:

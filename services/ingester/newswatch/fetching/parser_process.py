@@ -12,9 +12,10 @@ returns plain records (``ParsedFeed``), cheap to send back (some 6 µs an entry)
 import asyncio
 import functools
 import multiprocessing
-import multiprocessing.pool
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -76,23 +77,33 @@ def _parse_or_reason(
         return error.detail
 
 
-def _ready() -> bool:
-    """In the child: nothing; running it proves this module and the parser are imported."""
-    return True
-
-
-def _ignore_interrupts() -> None:
-    """In the child: Ctrl-C in a terminal reaches the whole process group; the parent decides."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _serve(connection: Connection) -> None:
+    """In the child: answer each document sent on the connection with its parsed feed (or the
+    reason it is not one), until the parent closes the connection or goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; parent decides
+    connection.send(True)  # ready: the imports are done
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        connection.send(_parse_or_reason(*request))
 
 
 class ParserProcess:
-    """A child process that parses feed documents; use ``async with``, then ``parse``."""
+    """A child process that parses feed documents; use ``async with``, then ``parse``.
+
+    One plain child and one pipe, and nothing shared between them: a child ended from outside
+    (a signal to the whole process group, as ``kill -- -PGID`` or systemd's stop send; the OOM
+    killer) cannot leave a lock held that the parent then waits for. ``multiprocessing.Pool``
+    could: its worker holds the task queue's lock while it waits, and ``terminate`` then hung.
+    The parent notices a dead child at the next document and starts another.
+    """
 
     def __init__(self, time_limit_seconds: float) -> None:
         self._time_limit = time_limit_seconds
         self._context = multiprocessing.get_context("spawn")
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._child: tuple[BaseProcess, Connection] | None = None
         self._turn = asyncio.Lock()
 
     async def __aenter__(self) -> Self:
@@ -105,67 +116,69 @@ class ParserProcess:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            await asyncio.to_thread(self._pool.terminate)
-            self._pool = None
+        await asyncio.to_thread(self._stop)
 
     async def parse(
         self, body: bytes, *, feed_url: str, content_type: str, base_url: str, max_entries: int
     ) -> ParsedFeed:
         """``parse.parse_feed`` in the child; ``ParseError`` also when it takes too long."""
         async with self._turn:
-            pool = self._pool if self._pool is not None else await asyncio.to_thread(self._start)
-            loop = asyncio.get_running_loop()
-            outcome: asyncio.Future[ParsedFeed | str] = loop.create_future()
-
-            def deliver(result: ParsedFeed | str) -> None:
-                loop.call_soon_threadsafe(_settle, outcome, result, None)
-
-            def fail(error: BaseException) -> None:
-                loop.call_soon_threadsafe(_settle, outcome, None, error)
-
-            pool.apply_async(
-                _parse_or_reason,
-                (body, feed_url, content_type, base_url, max_entries),
-                callback=deliver,
-                error_callback=fail,
-            )
             try:
-                result = await asyncio.wait_for(outcome, self._time_limit)
-            except TimeoutError:
-                log.warning("parsing overran its limit; parser process restarted")
-                await asyncio.to_thread(self._restart)
-                raise ParseError(
-                    f"parsing took longer than {self._time_limit:g} s", feed_url=feed_url
-                ) from None
-            except Exception as error:  # the child died or could not send its result back
-                await asyncio.to_thread(self._restart)
-                raise ParseError(f"parser process failed: {error!r}", feed_url=feed_url) from error
+                result = await self._ask(
+                    (body, feed_url, content_type, base_url, max_entries), feed_url=feed_url
+                )
+            except BaseException:  # cancelled, or failed: the child may still be busy with it
+                await asyncio.to_thread(self._stop)
+                raise
         if isinstance(result, str):
             raise ParseError(result, feed_url=feed_url)
         return result
 
-    def _start(self) -> multiprocessing.pool.Pool:
+    async def _ask(
+        self, request: tuple[bytes, str, str, str, int], *, feed_url: str
+    ) -> ParsedFeed | str:
+        if self._child is None or not self._child[0].is_alive():  # ended from outside: replace
+            self._child = await asyncio.to_thread(self._start)
+        _, connection = self._child
+        try:
+            await asyncio.to_thread(connection.send, request)
+            answered = await asyncio.to_thread(connection.poll, self._time_limit)
+            if not answered:
+                log.warning("parsing overran its limit; parser process restarted")
+                raise ParseError(
+                    f"parsing took longer than {self._time_limit:g} s", feed_url=feed_url
+                )
+            answer: ParsedFeed | str = connection.recv()
+        except (EOFError, OSError) as error:  # the child died or could not send its answer
+            raise ParseError(f"parser process failed: {error!r}", feed_url=feed_url) from error
+        return answer
+
+    def _start(self) -> tuple[BaseProcess, Connection]:
         """A new child, ready: its imports done before a document's time limit starts, so that
         a slow start (a busy machine) is never taken for a document that parses too long."""
-        self._pool = self._context.Pool(1, initializer=_ignore_interrupts)
-        self._pool.apply(_ready)
-        return self._pool
+        self._stop()
+        ours, theirs = self._context.Pipe()
+        child = self._context.Process(
+            target=_serve, args=(theirs,), name="newswatch-parser", daemon=True
+        )
+        child.start()
+        theirs.close()
+        try:
+            ours.recv()
+        except EOFError as error:
+            child.join(timeout=1)
+            raise ParseError(
+                f"parser process exited at start (code {child.exitcode})", feed_url=""
+            ) from error
+        self._child = (child, ours)
+        return self._child
 
-    def _restart(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-        self._start()
-
-
-def _settle(
-    future: "asyncio.Future[ParsedFeed | str]",
-    result: ParsedFeed | str | None,
-    error: BaseException | None,
-) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    elif result is not None:
-        future.set_result(result)
+    def _stop(self) -> None:
+        """End the child, if any, whatever it is doing."""
+        if self._child is None:
+            return
+        child, connection = self._child
+        self._child = None
+        connection.close()
+        child.kill()
+        child.join()
