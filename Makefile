@@ -10,7 +10,7 @@ LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
 LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
 
-.PHONY: help setup run test lint typecheck imports promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run test test-tools lint typecheck imports promtool unit kafka-up kafka-down schemas clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,8 +36,11 @@ run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOT
 	fi; \
 	exec $(BIN)/newswatch run $(ARGS)
 
-test: setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
+test: test-tools setup lint typecheck imports promtool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
+
+test-tools: ## check that the programs the tests need are installed (says how to install them)
+	@bash .ci/test-tools
 
 lint: $(BIN)/newswatch ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -49,7 +52,7 @@ typecheck: $(BIN)/newswatch ## mypy --strict, over the service, the dev tools, t
 imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; contracts in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
 
-promtool: ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
+promtool: test-tools ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
 

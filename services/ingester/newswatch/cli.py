@@ -29,16 +29,16 @@ from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.explain import format_decisions
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
-from newswatch.common.errors import ConfigError
+from newswatch.common.errors import ConfigError, ExitCode, StartupError
 from newswatch.common.feeds import load_feeds
 from newswatch.observability.feed_table import render_table
 from newswatch.observability.logs import configure_logging
 from newswatch.service.assembly import RunMode
 from newswatch.settings import load_settings
 
-EXIT_CONFIG_ERROR = 2
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 1
+EXIT_CONFIG_ERROR = ExitCode.CONFIG_ERROR
+EXIT_USAGE = ExitCode.CONFIG_ERROR
+EXIT_UNREACHABLE = ExitCode.UNREACHABLE
 DEFAULT_SERVICE_URL = "http://127.0.0.1:9120"
 MATCH_TEXT_LIMIT = 100_000
 
@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="metrics_port",
         type=int,
         help="port of /metrics, /healthz and /readyz",
+    )
+    run.add_argument(
+        "--fetch-allow-networks",
+        dest="fetch_allow_networks",
+        metavar="CIDRS",
+        help="comma-separated networks the fetcher may reach besides public addresses, "
+        "e.g. 127.0.0.1/32 for a feed served on this machine",
     )
     run.add_argument(
         "--poll-interval",
@@ -141,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the ingester's HTTP port (default {DEFAULT_SERVICE_URL})",
     )
     feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    feeds.add_argument(
+        "--wide",
+        action="store_true",
+        help="keep each error on its feed's line (by default it wraps between words)",
+    )
 
     health = commands.add_parser(
         "healthcheck",
@@ -180,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "feeds":
-            return _feeds(args.url, as_json=args.json)
+            return _feeds(args.url, as_json=args.json, wide=args.wide)
         if args.command == "healthcheck":
             return _healthcheck(args.url)
         if args.command in {"match", "evaluate"}:
@@ -213,13 +225,18 @@ def _run(args: argparse.Namespace) -> int:
         "kafka_bootstrap_servers",
         "topic_prefix",
         "metrics_port",
+        "fetch_allow_networks",
         "poll_interval_seconds",
         "log_format",
         "log_level",
     )
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
-    return asyncio.run(run_service(settings, mode))
+    try:
+        return asyncio.run(run_service(settings, mode))
+    except StartupError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 def _get_json(url: str) -> tuple[int, Any]:
@@ -233,14 +250,14 @@ def _get_json(url: str) -> tuple[int, Any]:
         return int(error.code), json.loads(error.read() or b"{}")
 
 
-def _feeds(service_url: str, *, as_json: bool) -> int:
+def _feeds(service_url: str, *, as_json: bool, wide: bool = False) -> int:
     try:
         _, body = _get_json(service_url.rstrip("/") + "/feeds")
     except (OSError, ValueError) as error:
         print(f"newswatch: cannot read {service_url}/feeds: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
     feeds = body.get("feeds", []) if isinstance(body, dict) else []
-    print(json.dumps(feeds, indent=2) if as_json else render_table(feeds))
+    print(json.dumps(feeds, indent=2) if as_json else render_table(feeds, wide=wide))
     return 0
 
 
