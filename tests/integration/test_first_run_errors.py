@@ -178,6 +178,7 @@ def test_the_service_says_once_when_no_feed_answered_its_first_pass_and_how_many
         events = service.log_events()
     [offline] = [e for e in events if e["event"] == "no feed could be fetched in the first pass"]
     assert offline["level"] == "warning"
+    assert "feed" not in offline, "the line is about every feed, not the last one polled"
     assert offline["failed"] == 2
     assert offline["failures"] == {"connect_error": 2}
     assert "offline" in str(offline["hint"])

@@ -27,14 +27,33 @@ def error_column(table: str) -> list[str]:
     return [line[start:] for line in lines]
 
 
-def test_a_long_error_wraps_between_words_and_keeps_every_word() -> None:
-    table = render_table([feed("rferl", healthy=False, error=ERROR)], error_width=40)
-    pieces = error_column(table)
-    assert len(pieces) > 1
-    assert all(len(piece) <= 40 for piece in pieces)
-    assert " ".join(pieces).split() == ERROR.split()
-    for piece in pieces:
-        assert piece.split()[-1] in ERROR.split(), f"a word was cut: {piece!r}"
+def breaks(lines: list[str], text: str) -> list[str]:
+    """What stands at each line break of ``lines`` in ``text``: a space, or the character the
+    line ended with when the break is inside a word. Checks that no character was lost."""
+    found = []
+    rest = text
+    for line in lines:
+        assert rest.startswith(line), (line, rest)
+        rest = rest[len(line) :]
+        if rest:
+            found.append(" " if rest[0] == " " else line[-1])
+            rest = rest.lstrip(" ")
+    assert rest == ""
+    return found
+
+
+def test_a_long_error_wraps_between_words_and_after_url_separators() -> None:
+    for width in (30, 40, 60):
+        table = render_table([feed("rferl", healthy=False, error=ERROR)], error_width=width)
+        pieces = error_column(table)
+        assert len(pieces) > 1
+        assert all(len(piece) <= width for piece in pieces)
+        assert set(breaks(pieces, ERROR)) <= {" ", "/"}, pieces
+
+
+def test_only_a_piece_longer_than_a_line_is_cut_inside() -> None:
+    table = render_table([feed("x", healthy=False, error="a" * 50 + " b")], error_width=20)
+    assert error_column(table) == ["a" * 20, "a" * 20, "a" * 10 + " b"]
 
 
 def test_continuation_lines_leave_the_other_columns_empty() -> None:

@@ -1,6 +1,6 @@
 """The ``newswatch feeds`` table: feed health as a person reads it."""
 
-import textwrap
+import re
 from typing import Any
 
 COLUMNS = (
@@ -54,7 +54,23 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+_PIECE = re.compile(r"[^\s/?&]*[/?&]*\s*")
+"""A word with the spaces after it; in a URL, a part up to and with its ``/``, ``?`` or ``&``."""
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` characters, broken between words; a word longer than a line
-    (a URL) is the only thing split, and only where it must be."""
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    """Lines of at most ``width`` characters, broken between words, and in a URL after a
+    ``/``, ``?`` or ``&``; only a piece longer than a whole line is cut inside."""
+    lines: list[str] = []
+    line = ""
+    for piece in filter(None, _PIECE.findall(text)):
+        if line and len(line + piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        rest = piece
+        while len(rest.rstrip()) > width:
+            lines.append(rest[:width])
+            rest = rest[width:]
+        line += rest
+    lines.append(line.rstrip())
+    return lines

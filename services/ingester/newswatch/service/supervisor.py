@@ -166,9 +166,9 @@ class Ingester:
             outcome = await self._poller.poll(before)
             after = self._states[feed.name] = before.apply(outcome)
             log_poll(outcome, after)
-            self._watch_first_pass(feed.name, outcome.status)
         finally:
             structlog.contextvars.unbind_contextvars("feed", "feed_url")
+        self._watch_first_pass(feed.name, outcome.status)
         return outcome
 
     def _watch_first_pass(self, name: str, status: str) -> None:
