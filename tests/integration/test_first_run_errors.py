@@ -3,7 +3,10 @@ not started, a feed on this machine refused, no feed reachable (``run --once`` a
 service). The real ``newswatch`` command, a real broker and real sockets."""
 
 import json
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,3 +188,27 @@ def test_the_service_says_once_when_no_feed_answered_its_first_pass_and_how_many
     assert "make demo" in str(offline["hint"])
     [stopped] = [e for e in events if e["event"] == "feeds stopped"]
     assert stopped["stopped"] == 2
+
+
+def test_feeds_without_an_ingester_says_how_to_start_one() -> None:
+    result = run_newswatch("feeds", "--url", f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "is an ingester running there?" in line
+    assert "make run" in line
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", "evaluate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as evaluate:
+        assert evaluate.stdout is not None
+        assert evaluate.stderr is not None
+        evaluate.stdout.close()
+        stderr = evaluate.stderr.read()
+        returncode = evaluate.wait(timeout=120)
+    assert "Traceback" not in stderr
+    assert returncode == 128 + signal.SIGPIPE

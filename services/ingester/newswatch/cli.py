@@ -3,6 +3,8 @@
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 import urllib.error
 import urllib.parse
@@ -39,6 +41,8 @@ from newswatch.settings import load_settings
 EXIT_CONFIG_ERROR = ExitCode.CONFIG_ERROR
 EXIT_USAGE = ExitCode.CONFIG_ERROR
 EXIT_UNREACHABLE = ExitCode.UNREACHABLE
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+"""What a shell reports for a command whose reader went away (``yes | head``)."""
 DEFAULT_SERVICE_URL = "http://127.0.0.1:9120"
 MATCH_TEXT_LIMIT = 100_000
 
@@ -187,7 +191,17 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newswatch`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        return _command(build_parser().parse_args(argv))
+    except BrokenPipeError:
+        # The reader went away (`newswatch evaluate | head`): no traceback, and no second error
+        # when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the parsed command; a configuration error is one line and exit 2."""
     try:
         if args.command == "run":
             return _run(args)
@@ -254,7 +268,11 @@ def _feeds(service_url: str, *, as_json: bool, wide: bool = False) -> int:
     try:
         _, body = _get_json(service_url.rstrip("/") + "/feeds")
     except (OSError, ValueError) as error:
-        print(f"newswatch: cannot read {service_url}/feeds: {error}", file=sys.stderr)
+        print(
+            f"newswatch: cannot read {service_url}/feeds: {error}; is an ingester running "
+            "there? (`make run` starts one; --url names another)",
+            file=sys.stderr,
+        )
         return EXIT_UNREACHABLE
     feeds = body.get("feeds", []) if isinstance(body, dict) else []
     print(json.dumps(feeds, indent=2) if as_json else render_table(feeds, wide=wide))
