@@ -9,8 +9,10 @@ KAFKA_LIBS := deploy/kafka/target/kafka-libs
 LOCAL_KAFKA_DIR ?= .local/kafka
 LOCAL_KAFKA_PORT ?= 9092
 LOCAL_BROKER := $(BIN)/python -m newswatch_devtools.local_broker
+ASYNCAPI_DIR := devtools/asyncapi
+ASYNCAPI_DEPS := $(ASYNCAPI_DIR)/node_modules/.package-lock.json
 
-.PHONY: help setup run test test-tools lint typecheck imports promtool unit kafka-up kafka-down schemas clean
+.PHONY: help setup run test test-tools lint typecheck imports promtool unit asyncapi kafka-up kafka-down schemas dashboards clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -25,7 +27,17 @@ $(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml
 	mvn -B -q -f deploy/kafka/pom.xml package
 	touch $@
 
-setup: $(BIN)/newswatch $(KAFKA_LIBS)/.complete ## install the Python environment and the Kafka jars
+# The official AsyncAPI parser (npm), for the check of schemas/asyncapi.yaml. Without Node the
+# check is skipped (tests/contract/test_asyncapi.py says so); .ci/run installs Node.
+$(ASYNCAPI_DEPS): $(ASYNCAPI_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(ASYNCAPI_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error \
+	    && touch $@; \
+	else \
+	  echo "npm not found: the AsyncAPI check (tests/contract/test_asyncapi.py) is skipped" >&2; \
+	fi
+
+setup: $(BIN)/newswatch $(KAFKA_LIBS)/.complete $(ASYNCAPI_DEPS) ## install the Python environment, the Kafka jars and the AsyncAPI parser
 
 run: setup ## run the ingester; starts a local Kafka unless NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS is set
 	@if [ -z "$$NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS" ]; then \
@@ -56,8 +68,11 @@ promtool: test-tools ## check the Prometheus config and rules, run their unit te
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
 
-unit: $(BIN)/newswatch ## only the tests that need no broker (component: the assembled service in memory)
+unit: $(BIN)/newswatch $(ASYNCAPI_DEPS) ## only the tests that need no broker (component: the assembled service in memory)
 	$(BIN)/pytest tests/unit tests/component tests/contract
+
+asyncapi: $(ASYNCAPI_DEPS) ## validate schemas/asyncapi.yaml with the official AsyncAPI parser
+	node $(ASYNCAPI_DIR)/validate.mjs schemas/asyncapi.yaml
 
 kafka-up: setup ## start the local development broker (prints its address)
 	$(LOCAL_BROKER) start --dir $(LOCAL_KAFKA_DIR) --port $(LOCAL_KAFKA_PORT)
@@ -65,8 +80,12 @@ kafka-up: setup ## start the local development broker (prints its address)
 kafka-down: ## stop the local development broker
 	$(LOCAL_BROKER) stop --dir $(LOCAL_KAFKA_DIR)
 
-schemas: $(BIN)/newswatch ## regenerate schemas/json from the models
+schemas: $(BIN)/newswatch ## regenerate schemas/json (internal/: the service's own records) from the models
 	$(BIN)/python -m newswatch_schemas.export
+	$(BIN)/python -m newswatch.kafka.internal_schemas
+
+dashboards: $(BIN)/newswatch ## regenerate deploy/grafana/dashboards (grafana-foundation-sdk)
+	$(BIN)/python -m newswatch_devtools.grafana
 
 clean: kafka-down ## remove the environment, the jars and local broker data
 	rm -rf $(VENV) deploy/kafka/target .local

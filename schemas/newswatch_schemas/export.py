@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -19,10 +20,11 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "json"
 
 
-def render_schemas() -> dict[str, str]:
-    """Return each schema file's name and its exact text, as checked in."""
+def render_schemas(models: Mapping[str, type[BaseModel]] = SCHEMA_FILES) -> dict[str, str]:
+    """Return each schema file's name and its exact text, as checked in (by default the
+    contract's; the service renders its internal records' schemas with it too)."""
     rendered = {}
-    for name, model in SCHEMA_FILES.items():
+    for name, model in models.items():
         schema = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             **model.model_json_schema(mode="serialization"),
@@ -31,14 +33,18 @@ def render_schemas() -> dict[str, str]:
     return rendered
 
 
+def write_schemas(models: Mapping[str, type[BaseModel]], out_dir: Path) -> None:
+    """Write the schema file of each model into ``out_dir``, printing each path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in render_schemas(models).items():
+        (out_dir / name).write_text(text, encoding="utf-8")
+        print(out_dir / name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write every schema file into DIR (default: schemas/json beside this package)."""
     args = sys.argv[1:] if argv is None else argv
-    out_dir = Path(args[0]) if args else DEFAULT_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in render_schemas().items():
-        (out_dir / name).write_text(text, encoding="utf-8")
-        print(out_dir / name)
+    write_schemas(SCHEMA_FILES, Path(args[0]) if args else DEFAULT_DIR)
     return 0
 
 

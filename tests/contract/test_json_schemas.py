@@ -7,6 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from newswatch.kafka.internal_schemas import INTERNAL_SCHEMA_FILES
 from newswatch_schemas import Evidence, NewsItem, Source, StoryBurst, ThemeMatch
 from newswatch_schemas.export import render_schemas
 
@@ -23,6 +24,16 @@ def test_schema_file_is_current(name: str) -> None:
 
 def test_no_unexpected_schema_files() -> None:
     assert sorted(path.name for path in SCHEMA_DIR.glob("*.json")) == sorted(render_schemas())
+
+
+def test_internal_schema_files_are_current() -> None:
+    rendered = render_schemas(INTERNAL_SCHEMA_FILES)
+    internal = SCHEMA_DIR / "internal"
+    assert sorted(path.name for path in internal.glob("*.json")) == sorted(rendered)
+    for name, text in rendered.items():
+        assert (internal / name).read_text(encoding="utf-8") == text, (
+            f"schemas/json/internal/{name} is stale: run `make schemas`"
+        )
 
 
 def sample_item() -> NewsItem:

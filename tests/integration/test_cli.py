@@ -164,6 +164,7 @@ def test_check_config_accepts_the_bundled_files() -> None:
     result = run_newswatch("check-config")
     assert result.returncode == 0, result.stderr
     assert "3 themes OK" in result.stdout
+    assert "37 feeds OK" in result.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["match"], ["evaluate"], ["check-config"]])
@@ -171,3 +172,29 @@ def test_help(command: list[str]) -> None:
     result = run_newswatch(*command, "--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: newswatch")
+
+
+def test_check_config_reports_both_files_in_one_run(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\n")
+    themes = tmp_path / "themes.yaml"
+    themes.write_text("themes:\n  - name: t\n    groups: [x\n", encoding="utf-8")
+    result = run_newswatch("check-config", "--feeds", str(feeds), "--themes", str(themes))
+    assert result.returncode == 2
+    assert f"{feeds}:1: feeds: " in result.stderr
+    assert f"{themes}:4: invalid YAML" in result.stderr
+    assert "bundled gazetteer: OK" in result.stdout
+
+
+def test_check_config_counts_in_the_right_number(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: https://one.test/rss\n    language: ps\n")
+    themes = tmp_path / "themes.yaml"
+    themes.write_text(
+        "themes:\n  - name: t\n    groups: [{name: g, required: true, terms: [taliban]}]\n",
+        encoding="utf-8",
+    )
+    result = run_newswatch("check-config", "--feeds", str(feeds), "--themes", str(themes))
+    assert result.returncode == 0, result.stderr
+    assert f"{feeds}: 1 feed OK" in result.stdout
+    assert f"{themes}: 1 theme OK (t)" in result.stdout

@@ -209,3 +209,53 @@ def test_a_wrong_password_is_not_ready_and_not_logged(
     assert "kafka not reachable" in logs
     assert wrong not in logs
     assert wrong not in metrics
+
+
+def test_tail_reads_with_the_services_sasl_settings(
+    tmp_path: Path, feed_server: FeedServer, sasl_broker: LocalBroker
+) -> None:
+    prefix = f"nwsasl-{uuid.uuid4().hex[:8]}"
+    secret = tmp_path / "kafka-password"
+    secret.write_text(PASSWORD + "\n")
+    environment = {
+        "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "NEWSWATCH_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+        "NEWSWATCH_KAFKA_SASL_USERNAME": USER,
+        "NEWSWATCH_KAFKA_SASL_PASSWORD_FILE": str(secret),
+        "NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS": sasl_broker.sasl_bootstrap_servers,
+        "NEWSWATCH_TOPIC_PREFIX": prefix,
+    }
+    published = run_newswatch(
+        "run",
+        "--once",
+        "--feeds",
+        str(feeds_file(tmp_path, feed_server)),
+        "--log-format",
+        "json",
+        environment=environment,
+    )
+    assert published.returncode == 0, published.stderr[-3000:]
+    result = run_newswatch(
+        "tail",
+        "--from-beginning",
+        "--json",
+        "--max",
+        "2",
+        "--timeout",
+        "20",
+        environment=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    titles = {json.loads(line)["data"]["title"] for line in result.stdout.splitlines()}
+    assert "Taliban fighters attack Afghan army checkpoint in Kunduz" in titles
+    assert len(titles) == 2
+    wrong = {**environment, "NEWSWATCH_KAFKA_SASL_PASSWORD_FILE": str(tmp_path / "none")}
+    refused = run_newswatch("tail", "--timeout", "1", environment=wrong)
+    assert refused.returncode == 2
+    assert "cannot read" in refused.stderr
+    unknown = {**environment, "NEWSWATCH_KAFKA_SASL_USERNAME": "stranger"}
+    denied = run_newswatch("tail", "--timeout", "1", environment=unknown)
+    assert denied.returncode == 1
+    assert len(denied.stderr.splitlines()) == 1
+    assert f"cannot reach Kafka at {sasl_broker.sasl_bootstrap_servers}" in denied.stderr
+    assert PASSWORD not in result.stderr + refused.stderr + denied.stderr

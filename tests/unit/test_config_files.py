@@ -39,7 +39,12 @@ def test_feed_name_defaults_to_host(tmp_path: Path) -> None:
         ("feeds:\n  - url: https://a.test/\n    nmae: A\n", 3, "feeds[0].nmae", "Extra"),
         ("feeds:\n  - name: only-a-name\n", 2, "feeds[0].url", "required"),
         ("feeds:\n  - url: [unclosed\n", 3, "", "invalid YAML"),
-        ("feeds:\n  - url: https://a.test/\n  - url: https://a.test/\n", 1, "feeds", "repeats"),
+        (
+            "feeds:\n  - url: https://a.test/\n  - url: https://a.test/\n",
+            3,
+            "feeds[1].url",
+            "repeats",
+        ),
     ],
 )
 def test_bad_feeds_file_is_located(

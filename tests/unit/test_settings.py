@@ -211,6 +211,13 @@ def _field_at(flat: str) -> tuple[str | None, FieldInfo]:
     return section, model.model_fields[field]
 
 
+SAMPLE_LISTS: dict[type, str] = {
+    tuple: "10.0.0.0/8,127.0.0.1/32",
+    dict: "api.gdeltproject.org=5,slow.test=2.5",
+}
+"""The environment's comma-separated form of a list setting and of a mapping setting."""
+
+
 def _sample(field: FieldInfo) -> str:
     """A valid value for the field, other than its default, as the environment writes it."""
     default = field.get_default(call_default_factory=True)
@@ -228,8 +235,8 @@ def _sample(field: FieldInfo) -> str:
         return str(default + 1)
     if isinstance(default, str):
         return default + "-sample"
-    if isinstance(default, tuple):
-        return "10.0.0.0/8,127.0.0.1/32"
+    if isinstance(default, tuple | dict):
+        return SAMPLE_LISTS[type(default)]
     return str(Path("sample") / "file")
 
 

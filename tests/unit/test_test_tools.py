@@ -9,6 +9,7 @@ from newswatch_devtools.repo import ROOT
 
 SCRIPT = ROOT / ".ci" / "test-tools"
 PROGRAMS = ("java", "mvn", "openssl", "promtool", "prometheus", "amtool", "alertmanager")
+OPTIONAL = ("node", "npm")
 
 
 def run_check(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,7 +53,14 @@ def test_packages_mode_lists_each_missing_package_once(tmp_path: Path) -> None:
     assert result.stdout.split() == ["prometheus", "prometheus-alertmanager"]
 
 
-def test_nothing_is_said_when_everything_is_there(tmp_path: Path) -> None:
+def test_missing_optional_programs_are_named_and_pass(tmp_path: Path) -> None:
     result = run_check(fake_programs(tmp_path / "bin", PROGRAMS))
+    assert result.returncode == 0
+    assert "node (Debian package nodejs)" in result.stderr
+    assert "skipped without it" in result.stderr
+
+
+def test_nothing_is_said_when_everything_is_there(tmp_path: Path) -> None:
+    result = run_check(fake_programs(tmp_path / "bin", PROGRAMS + OPTIONAL))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert run_check(tmp_path / "bin", "--packages").stdout == ""

@@ -132,7 +132,11 @@ class Service:
         if not mode.once:
             endpoint = self._listen()
             endpoint.start()
-            log.info("serving /metrics, /healthz, /readyz and /feeds", port=endpoint.port)
+            log.info(
+                "serving /metrics, /healthz, /readyz and /feeds",
+                host=self.settings.metrics_host,
+                port=endpoint.port,
+            )
         heartbeat = asyncio.create_task(_beat(self.health, self.stop))
         try:
             parts = await self._open_parts(mode)

@@ -1,4 +1,5 @@
-"""The ``newswatch`` command: ``run``, ``match``, ``evaluate`` and ``check-config``."""
+"""The ``newswatch`` command: ``run``, ``match``, ``evaluate``, ``check-config``, ``feeds``,
+``healthcheck``, and ``tail`` (in ``commands.tail``)."""
 
 import argparse
 import asyncio
@@ -9,7 +10,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,8 +32,11 @@ from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.explain import format_decisions
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
+from newswatch.commands import add_kafka_flags
+from newswatch.commands.tail import add_tail_parser, run_tail
 from newswatch.common.errors import ConfigError, ExitCode, StartupError
 from newswatch.common.feeds import load_feeds
+from newswatch.common.redaction import set_extra_secret_params
 from newswatch.observability.feed_table import render_table
 from newswatch.observability.logs import configure_logging
 from newswatch.service.assembly import RunMode
@@ -63,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         "NEWSWATCH_* environment variables, then the settings file, then defaults.",
     )
     _add_config_flags(run)
-    run.add_argument("--config", type=Path, help="settings file (YAML); or NEWSWATCH_CONFIG_FILE")
+    add_kafka_flags(run)
     run.add_argument("--once", action="store_true", help="poll every feed once, then exit")
     run.add_argument(
         "--sink",
@@ -71,12 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="kafka",
         help="kafka (default), or stdout with --once: one structured CloudEvent JSON line per item",
     )
-    run.add_argument(
-        "--bootstrap-servers",
-        dest="kafka_bootstrap_servers",
-        help="Kafka bootstrap servers, comma-separated",
-    )
-    run.add_argument("--topic-prefix", dest="topic_prefix", help="prefix of every topic name")
     run.add_argument(
         "--metrics-port",
         dest="metrics_port",
@@ -171,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate both files; on error print file, line and field, and exit 2.",
     )
     _add_config_flags(check)
+    add_tail_parser(commands)
     return parser
 
 
@@ -202,16 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _command(args: argparse.Namespace) -> int:
     """Run the parsed command; a configuration error is one line and exit 2."""
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": _run,
+        "feeds": lambda args: _feeds(args.url, as_json=args.json, wide=args.wide),
+        "healthcheck": lambda args: _healthcheck(args.url),
+        "tail": run_tail,
+        "match": _theme_command,
+        "evaluate": _theme_command,
+        "check-config": _check_config,
+    }
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "feeds":
-            return _feeds(args.url, as_json=args.json, wide=args.wide)
-        if args.command == "healthcheck":
-            return _healthcheck(args.url)
-        if args.command in {"match", "evaluate"}:
-            return _theme_command(args)
-        return _check_config(args)
+        return commands[args.command](args)
     except ConfigError as error:
         print(f"newswatch: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
@@ -246,6 +246,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
+    set_extra_secret_params(settings.redact_query_params)
     try:
         return asyncio.run(run_service(settings, mode))
     except StartupError as error:
@@ -292,18 +293,46 @@ def _healthcheck(service_url: str) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Check the feeds, themes and gazetteer files, each whatever the others hold; print every
+    error found and exit 2 when there was any."""
     settings = load_settings({"feeds_file": args.feeds_file, "themes_file": args.themes_file})
-    feeds_path, feeds = load_feeds(settings.feeds_file)
-    themes_path, themes = load_themes(settings.themes_file)
-    compile_themes(themes)
-    compile_gazetteer(settings.gazetteer_file)
-    print(f"{feeds_path}: {len(feeds.feeds)} feeds OK")
-    print(f"{settings.gazetteer_file or 'bundled gazetteer'}: OK")
-    print(
-        f"{themes_path}: {len(themes.themes)} themes OK "
-        f"({', '.join(theme.name for theme in themes.themes)})"
+    set_extra_secret_params(settings.redact_query_params)
+    errors: list[ConfigError] = []
+    checks: tuple[tuple[Callable[[Path | None], str], Path | None], ...] = (
+        (_check_feeds, settings.feeds_file),
+        (_check_themes, settings.themes_file),
+        (_check_gazetteer, settings.gazetteer_file),
     )
-    return 0
+    for check, path in checks:
+        try:
+            print(check(path))
+        except ConfigError as problem:
+            errors.append(problem)
+    for found in errors:
+        print(f"newswatch: configuration error: {found}", file=sys.stderr)
+    return EXIT_CONFIG_ERROR if errors else 0
+
+
+def _check_feeds(path: Path | None) -> str:
+    feeds_path, feeds = load_feeds(path)
+    return f"{feeds_path}: {counted(len(feeds.feeds), 'feed')} OK"
+
+
+def _check_themes(path: Path | None) -> str:
+    themes_path, themes = load_themes(path)
+    compile_themes(themes)
+    names = ", ".join(theme.name for theme in themes.themes)
+    return f"{themes_path}: {counted(len(themes.themes), 'theme')} OK ({names})"
+
+
+def _check_gazetteer(path: Path | None) -> str:
+    compile_gazetteer(path)
+    return f"{path or 'bundled gazetteer'}: OK"
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 feed``, ``2 feeds``: the count with its noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _theme_command(args: argparse.Namespace) -> int:

@@ -18,14 +18,15 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -39,6 +40,14 @@ from newswatch.kafka.config import KafkaSettings
 
 ENV_PREFIX = "NEWSWATCH_"
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
+
+
+def _names(value: object) -> object:
+    """``"session_id, hash"`` (the environment's form) becomes a list of names."""
+    return [name.strip() for name in value.split(",")] if isinstance(value, str) else value
+
+
+NameList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)]
 
 
 class Settings(BaseSettings):
@@ -59,8 +68,22 @@ class Settings(BaseSettings):
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )
-    metrics_host: str = "0.0.0.0"  # noqa: S104 - an exporter listens on every interface by default
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address of the HTTP port (/metrics, /feeds, probes). Loopback unless set: the"
+            " endpoints show feed health and are for Prometheus and operators only. The"
+            " container image sets 0.0.0.0, which a container needs to be scraped."
+        ),
+    )
     metrics_port: int = Field(9120, ge=0, le=65535)
+    redact_query_params: NameList = Field(
+        (),
+        description=(
+            "Query parameter names whose values are secrets, besides the built-in ones"
+            " (common.redaction); their values are shown as REDACTED."
+        ),
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -135,6 +158,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
         "user_agent",
         "max_concurrent_fetches",
         "max_fetches_per_host",
+        "host_min_interval_seconds",
         "max_entries_per_feed",
         "parse_time_limit_seconds",
     ),

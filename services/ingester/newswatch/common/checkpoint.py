@@ -3,7 +3,9 @@
 Like a Kafka Connect source offset, a feed's checkpoint is written only after every item of
 the poll it describes was acknowledged, and it is read back at start-up, so a restarted
 ingester (on this machine or another) neither skips nor repeats what was done. Keyed by the
-feed's configured URL; ``<prefix>.state`` keeps the latest record per key.
+feed's ``FeedConfig.state_key`` (its URL, or for a URL with credentials the redacted URL and a
+fingerprint); ``<prefix>.state`` keeps the latest record per key. No checkpoint holds a
+credential.
 """
 
 from typing import Literal
@@ -16,6 +18,8 @@ CHECKPOINT_VERSION: Literal[1] = 1
 class FeedCheckpoint(BaseModel):
     """Where one feed stands: validators for the next conditional GET and the ids already done.
 
+    ``feed_url`` is the feed's state key (``FeedConfig.state_key``: its URL unless that holds
+    credentials) and ``effective_url`` the address polled now, redacted.
     ``done_ids`` are the ids of the entries of the feed's last document that were published,
     sent to the dead-letter topic, or matched no theme.
     """
@@ -31,7 +35,7 @@ class FeedCheckpoint(BaseModel):
     updated_at: AwareDatetime
 
     def key(self) -> bytes:
-        """The record key: the feed's configured URL."""
+        """The record key: the feed's state key (``FeedConfig.state_key``)."""
         return self.feed_url.encode("utf-8")
 
 

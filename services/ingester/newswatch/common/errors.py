@@ -7,12 +7,16 @@ NewswatchError
 │   ├── FetchError       the HTTP exchange failed (reason from ``FetchFailure``)
 │   └── ParseError       the body is not a feed we can read
 ├── EntryRejectedError        one entry cannot be normalised; it goes to the dead-letter topic
-└── PublishError         Kafka did not acknowledge a record
+├── PublishError         Kafka did not acknowledge a record
+└── KafkaReadError       a topic could not be read (``newswatch tail``)
+    ├── KafkaUnreachableError   no broker answered at the bootstrap address
+    └── TopicMissingError       a topic to read does not exist
 """
 
 from enum import IntEnum, StrEnum
 from pathlib import Path
 
+from newswatch.common.redaction import redact_text, redact_url
 from newswatch_schemas import RejectionReason
 
 
@@ -85,11 +89,16 @@ class FetchFailure(StrEnum):
 
 
 class FeedError(NewswatchError):
-    """A failure confined to one feed."""
+    """A failure confined to one feed.
+
+    Its text goes to logs and ``/feeds``, so the feed URL and any URL in the message are
+    redacted (``common.redaction``); ``feed_url`` is the redacted URL too.
+    """
 
     def __init__(self, message: str, *, feed_url: str) -> None:
-        self.feed_url = feed_url
-        super().__init__(f"{feed_url}: {message}")
+        self.feed_url = redact_url(feed_url)
+        self.detail = redact_text(message)
+        super().__init__(f"{self.feed_url}: {self.detail}")
 
 
 class FetchError(FeedError):
@@ -119,7 +128,7 @@ class EntryRejectedError(NewswatchError):
 
     def __init__(self, reason: RejectionReason, detail: str) -> None:
         self.reason = reason
-        self.detail = detail
+        self.detail = redact_text(detail)
         super().__init__(f"{reason.value}: {detail}")
 
 
@@ -129,6 +138,28 @@ class PublishError(NewswatchError):
     def __init__(self, message: str, *, topic: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {message}")
+
+
+class KafkaReadError(NewswatchError):
+    """A topic could not be read; ``bootstrap_servers`` says where it was tried."""
+
+    def __init__(self, message: str, *, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        super().__init__(message)
+
+
+class KafkaUnreachableError(KafkaReadError):
+    """No broker answered at the bootstrap address within the time allowed."""
+
+
+class TopicMissingError(KafkaReadError):
+    """A topic to read does not exist on the cluster."""
+
+    def __init__(self, topic: str, *, bootstrap_servers: str) -> None:
+        self.topic = topic
+        super().__init__(
+            f"no topic {topic} on {bootstrap_servers}", bootstrap_servers=bootstrap_servers
+        )
 
 
 class FeedProblem(StrEnum):

@@ -19,6 +19,26 @@ def _split_commas(value: object) -> object:
     return value
 
 
+def _host_pairs(value: object) -> object:
+    """``"api.gdeltproject.org=5, example.org=2"`` (from the environment) becomes a mapping."""
+    if not isinstance(value, str):
+        return value
+    pairs = {}
+    for part in (part.strip() for part in value.split(",")):
+        host, equals, seconds = part.partition("=")
+        if part and not equals:
+            raise ValueError(f"{part!r} is not host=seconds")
+        if part:
+            pairs[host.strip()] = seconds.strip()
+    return pairs
+
+
+HostIntervals = Annotated[dict[str, float], NoDecode, BeforeValidator(_host_pairs)]
+"""Host → seconds, as a mapping, or as ``host=seconds`` pairs separated by commas."""
+
+GDELT_MIN_INTERVAL = {"api.gdeltproject.org": 5.0}
+"""GDELT's DOC API answers one request per 5 seconds from a client."""
+
 NetworkList = Annotated[tuple[IPNetwork, ...], NoDecode, BeforeValidator(_split_commas)]
 """CIDRs as a list, or as one comma-separated string (the environment's form)."""
 
@@ -42,6 +62,10 @@ class FetchSettings(BaseModel):
     )
     max_concurrent_fetches: int = Field(64, ge=1)
     max_fetches_per_host: int = Field(2, ge=1)
+    host_min_interval_seconds: HostIntervals = Field(
+        default_factory=lambda: dict(GDELT_MIN_INTERVAL),
+        description="Host → least seconds between the starts of two requests to it.",
+    )
     max_entries_per_feed: int = Field(1000, ge=1)
     parse_time_limit_seconds: float = Field(
         30.0, gt=0, description="Longest a document may take to parse; then it is a parse error."

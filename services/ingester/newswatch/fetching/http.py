@@ -23,6 +23,7 @@ import httpx
 from newswatch.common.errors import FetchError, FetchFailure
 from newswatch.fetching.address_policy import AddressPolicy, AddressRefusedError
 from newswatch.fetching.config import FetchSettings
+from newswatch.fetching.politeness import HostSpacing
 from newswatch.fetching.scheduling import cache_lifetime, http_date_or_seconds
 
 ACCEPT = (
@@ -123,6 +124,7 @@ class Fetcher:
     ) -> None:
         self._limits = limits
         self._policy = policy
+        self._spacing = HostSpacing(limits.host_min_interval_seconds)
         self._client = httpx.AsyncClient(
             transport=transport if transport is not None else _PolicyTransport(policy),
             timeout=httpx.Timeout(
@@ -142,7 +144,12 @@ class Fetcher:
         await self._client.aclose()
 
     async def fetch(self, url: str, validators: Validators) -> FetchResult:
-        """GET ``url``; raise ``FetchError`` with a closed-set reason on any failure."""
+        """GET ``url``; raise ``FetchError`` with a closed-set reason on any failure.
+
+        A host with a minimum interval between requests is waited for first, outside the
+        total timeout (the wait is politeness, not the server being slow).
+        """
+        await self._spacing.wait(urlsplit(url).hostname or "")
         try:
             async with asyncio.timeout(self._limits.total_timeout_seconds):
                 return await self._follow(url, validators)

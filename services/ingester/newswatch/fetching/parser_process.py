@@ -73,7 +73,7 @@ def _parse_or_reason(
             max_entries=max_entries,
         )
     except ParseError as error:
-        return str(error).removeprefix(f"{feed_url}: ")
+        return error.detail
 
 
 def _ready() -> bool:

@@ -1,6 +1,7 @@
 """The Kafka checkpoint store: each feed's checkpoint in the compacted ``<prefix>.state`` topic,
-keyed by the feed's configured URL, written through the event sink's producer (so it waits
-for the same acknowledgements) and read back from the start of the topic."""
+keyed by the feed's state key (``FeedConfig.state_key``), written through the event sink's
+producer (so it waits for the same acknowledgements) and read back from the start of the
+topic."""
 
 from typing import Any
 
@@ -19,7 +20,7 @@ class KafkaCheckpoints:
         self._topic = topic
 
     def load_all(self) -> dict[str, FeedCheckpoint]:
-        """Every feed's latest checkpoint, by configured feed URL. Blocking."""
+        """Every feed's latest checkpoint, by state key. Blocking."""
         return read_checkpoints(self._client_config, self._topic)
 
     async def save(self, checkpoint: FeedCheckpoint) -> None:
@@ -28,7 +29,7 @@ class KafkaCheckpoints:
 
 
 def read_checkpoints(client_config: dict[str, Any], topic: str) -> dict[str, FeedCheckpoint]:
-    """Every feed's latest checkpoint, by configured feed URL. Blocking."""
+    """Every feed's latest checkpoint, by state key. Blocking."""
     latest = {}
     for key, value in read_compacted(client_config, topic).items():
         checkpoint = decode(value)

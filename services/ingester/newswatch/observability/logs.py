@@ -1,7 +1,8 @@
 """Structured logs on stderr: JSON lines in production, readable columns in a terminal.
 
 Context such as the feed and item ids is bound with ``structlog.contextvars`` and appears on
-every line logged while handling them.
+every line logged while handling them. Every URL in a line (fields, messages of libraries,
+tracebacks) is redacted before it is written (``common.redaction``).
 """
 
 import logging
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from typing import Literal
 
 import structlog
+
+from newswatch.common.redaction import redact_text
 
 REPEAT_WINDOW_SECONDS = 60.0
 _VARYING = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?")
@@ -93,6 +96,27 @@ def quieted(name: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
+def redact_secrets(
+    logger: object, method_name: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """A structlog processor: every URL in every string of the line, however deep, redacted.
+
+    The call sites log redacted URLs already; this is the net under the ones that cannot
+    choose (a library's message, an exception's text, a traceback's locals).
+    """
+    return {key: _redacted(value) for key, value in event_dict.items()}
+
+
+def _redacted(value: object) -> object:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value
+
+
 def configure_logging(log_format: Literal["auto", "json", "console"], level: str) -> None:
     """Send structlog and standard-library logs (kafka-python's) to stderr in one format."""
     as_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
@@ -114,6 +138,7 @@ def configure_logging(log_format: Literal["auto", "json", "console"], level: str
             structlog.processors.dict_tracebacks
             if as_json
             else structlog.processors.format_exc_info,
+            redact_secrets,
             renderer,
         ],
     )

@@ -12,6 +12,7 @@ from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
 from newswatch.analysis.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
 from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
 from newswatch.common.raw_entry import RawEntry
+from newswatch.common.redaction import redact_url
 from newswatch.observability.metrics import Metrics
 from newswatch.service.outcome import EntryResult
 from newswatch.service.ports import EventSink
@@ -144,7 +145,7 @@ def rejected_record(
     """The dead-letter record of an entry that could not be normalised, with an excerpt."""
     excerpt = {
         "id": entry.guid,
-        "link": entry.link,
+        "link": redact_url(entry.link),
         "title": plain_text(entry.title, ENTRY_EXCERPT_CHARS),
     }
     return RejectedEntry(

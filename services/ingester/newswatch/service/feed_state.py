@@ -12,6 +12,7 @@ from typing import Any
 
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.feeds import FeedConfig
+from newswatch.common.redaction import redact_url, restore_secrets
 from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.http import Validators
 from newswatch.fetching.scheduling import next_interval
@@ -23,11 +24,17 @@ ERROR_CHARS = 500
 @dataclass(frozen=True, slots=True)
 class FeedState:
     """One feed's polling state: where it stands (validators, done ids, address), how its
-    last poll went, and when it is due."""
+    last poll went, and when it is due.
+
+    ``configured_url`` and ``url`` (the address polled now, after permanent redirects) may
+    carry credentials and go to the fetcher only; ``public_url`` and ``state_key`` are the
+    feed's identity outside the process (``FeedConfig``)."""
 
     name: str
     configured_url: str
     url: str
+    public_url: str
+    state_key: str
     schedule: ScheduleSettings = field(repr=False)
     configured_interval: float | None
     interval_seconds: float
@@ -46,6 +53,8 @@ class FeedState:
     last_duration_seconds: float = 0.0
     next_poll: datetime | None = None
     publishing_gap_seconds: float | None = None
+    language: str = ""
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def start(
@@ -56,15 +65,19 @@ class FeedState:
             name=feed.name,
             configured_url=feed.url,
             url=feed.url,
+            public_url=feed.public_url,
+            state_key=feed.state_key,
             schedule=schedule,
             configured_interval=feed.poll_interval_seconds,
             interval_seconds=feed.poll_interval_seconds or schedule.poll_interval_seconds,
+            language=feed.language,
+            tags=feed.tags,
         )
         if checkpoint is None:
             return state
         return replace(
             state,
-            url=checkpoint.effective_url,
+            url=restore_secrets(checkpoint.effective_url, feed.url) or feed.url,
             validators=Validators(checkpoint.etag, checkpoint.last_modified),
             done_ids=frozenset(checkpoint.done_ids),
         )
@@ -117,10 +130,18 @@ class FeedState:
         )
 
     def checkpoint(self, now: datetime) -> FeedCheckpoint:
-        """The checkpoint that stores where this feed stands."""
+        """The checkpoint that stores where this feed stands, keyed by ``state_key``.
+
+        It holds no credential: the address polled now is stored redacted when the
+        configured URL's credentials restore it (``restore_secrets``), else the configured
+        address is (the next start follows the redirect again).
+        """
+        effective = redact_url(self.url)
+        if restore_secrets(effective, self.configured_url) != self.url:
+            effective = self.public_url
         return FeedCheckpoint(
-            feed_url=self.configured_url,
-            effective_url=self.url,
+            feed_url=self.state_key,
+            effective_url=effective,
             etag=self.validators.etag,
             last_modified=self.validators.last_modified,
             done_ids=sorted(self.done_ids),
@@ -136,8 +157,10 @@ class FeedState:
         """A JSON-ready view of the feed's health."""
         return {
             "name": self.name,
-            "url": self.configured_url,
-            "effective_url": self.url,
+            "url": self.public_url,
+            "language": self.language,
+            "tags": list(self.tags),
+            "effective_url": redact_url(self.url),
             "healthy": self.healthy,
             "consecutive_failures": self.consecutive_failures,
             "last_outcome": self.last_outcome,

@@ -17,6 +17,7 @@ import structlog
 
 from newswatch.analysis.items import FeedContext, entry_id
 from newswatch.common.errors import FetchError, ParseError, PublishError
+from newswatch.common.redaction import redact_url
 from newswatch.fetching.feed_parser import ParsedFeed
 from newswatch.fetching.http import Fetcher, FetchResult
 from newswatch.fetching.parser_process import Parser
@@ -160,16 +161,23 @@ class FeedPoller:
         """The feed's new address when it moved permanently; None when it did not."""
         if not result.permanent_url or result.permanent_url == state.url:
             return None
-        log.info("feed moved permanently; polling its new address", new_url=result.permanent_url)
+        log.info(
+            "feed moved permanently; polling its new address",
+            new_url=redact_url(result.permanent_url),
+        )
         return result.permanent_url
 
     async def _parse(self, name: str, url: str, result: FetchResult) -> ParsedFeed:
-        """Parse off the event loop, so that a large feed never holds up the others' fetches."""
+        """Parse off the event loop, so that a large feed never holds up the others' fetches.
+
+        Relative links resolve against the redacted address: a link such as ``#top`` would
+        otherwise carry the feed's credentials into the item's URL.
+        """
         parsed = await self._parser.parse(
             result.body,
             feed_url=url,
             content_type=result.content_type,
-            base_url=result.final_url,
+            base_url=redact_url(result.final_url),
             max_entries=self._limits.max_entries_per_feed,
         )
         for problem in sorted(parsed.problems):
@@ -184,10 +192,10 @@ class FeedPoller:
     ) -> tuple[EntryCounts, Progress | None]:
         """Publish the new entries, all at once; the progress only if all were acknowledged."""
         context = FeedContext(
-            url=state.configured_url,
+            url=state.public_url,
             name=state.name,
-            base_url=result.final_url,
-            language=parsed.language,
+            base_url=redact_url(result.final_url),
+            language=parsed.language or state.language,
         )
         fetched_at = datetime.now(UTC)
         self._metrics.feeds.count_received(state.name, entries=len(parsed.entries))

@@ -144,7 +144,8 @@ class Ingester:
             self._metrics.feeds.remove(name)
         self._feeds = wanted
         for feed in arriving:
-            checkpoint = checkpoints.get(feed.url)
+            # checkpoints stored before URLs were redacted are keyed by the whole URL
+            checkpoint = checkpoints.get(feed.state_key) or checkpoints.get(feed.url)
             self._metrics.feeds.add(feed.name)
             self._states[feed.name] = FeedState.start(feed, self._schedule, checkpoint)
             for identity in checkpoint.done_ids if checkpoint is not None else ():
@@ -160,7 +161,7 @@ class Ingester:
     async def poll(self, feed: FeedConfig) -> PollOutcome:
         """Poll one feed now and keep its next state; failures are counted and logged, never
         raised."""
-        structlog.contextvars.bind_contextvars(feed=feed.name, feed_url=feed.url)
+        structlog.contextvars.bind_contextvars(feed=feed.name, feed_url=feed.public_url)
         try:
             before = self._states[feed.name]
             outcome = await self._poller.poll(before)
