@@ -15,7 +15,7 @@ ASYNCAPI_DEPS := $(ASYNCAPI_DIR)/node_modules/.package-lock.json
 DEMO := $(BIN)/python -m newswatch_devtools.demo
 DEMO_DIR ?= .local/demo
 
-.PHONY: help setup run demo demo-down test lint typecheck imports promtool compose-tool unit asyncapi kafka-up kafka-down schemas dashboards clean
+.PHONY: help setup run demo demo-down test lint typecheck imports promtool test-tools compose-tool unit asyncapi kafka-up kafka-down schemas dashboards clean
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,8 +57,11 @@ demo: setup ## the offline demo: Kafka, a demo feed server, the ingester, Promet
 demo-down: ## stop the demo (what Ctrl-C in `make demo` does)
 	@if [ -x $(BIN)/python ]; then $(DEMO) down --dir $(DEMO_DIR); fi
 
-test: setup lint typecheck imports promtool compose-tool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
+test: test-tools setup lint typecheck imports promtool compose-tool ## the whole test suite: ruff, mypy --strict, layer rules, promtool, pytest on a real broker
 	$(BIN)/pytest
+
+test-tools: ## check that the programs the tests need are installed (says how to install them)
+	@bash .ci/test-tools
 
 lint: $(BIN)/newswatch ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -70,7 +73,7 @@ typecheck: $(BIN)/newswatch ## mypy --strict, over the service, the dev tools, t
 imports: $(BIN)/newswatch ## the layer rules between packages (import-linter; contracts in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
 
-promtool: ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
+promtool: test-tools ## check the Prometheus config and rules, run their unit tests (apt: prometheus)
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool test rules deploy/prometheus/tests/*.test.yml
 

@@ -147,6 +147,18 @@ class Service:
                 raise ServiceError(f"{name}{labels} stayed below {at_least}\n{self.logs()}")
             time.sleep(0.2)
 
+    def wait_for_log(self, event: str, timeout_s: float = 60.0) -> dict[str, object]:
+        """Wait until the (JSON) log has a record of ``event``; return the first one."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for record in self.log_events():
+                if record.get("event") == event:
+                    return record
+            if self.process.poll() is not None:
+                raise ServiceError(f"service exited early:\n{self.logs()}")
+            time.sleep(0.2)
+        raise ServiceError(f"no {event!r} line was logged\n{self.logs()}")
+
     def terminate(self, timeout_s: float = 60.0, *, whole_group: bool = False) -> int:
         """SIGTERM, then wait for the exit code. ``whole_group``: to the service and its child
         processes at once, as ``kill -- -PGID`` and systemd's stop (KillMode=control-group) do."""

@@ -55,3 +55,12 @@ def test_unresolvable_host() -> None:
     with pytest.raises(AddressRefusedError) as caught:
         asyncio.run(AddressPolicy().resolve("no-such-host.invalid", 80))
     assert not caught.value.resolved
+
+
+def test_a_refusal_names_the_setting_and_flag_that_allow_the_address() -> None:
+    with pytest.raises(AddressRefusedError) as caught:
+        asyncio.run(AddressPolicy().resolve("127.0.0.1", 80))
+    message = str(caught.value)
+    assert "NEWSWATCH_FETCH_ALLOW_NETWORKS" in message
+    assert "--fetch-allow-networks" in message
+    assert "e.g. 127.0.0.1/32" in message

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from newswatch.observability.logs import RepeatFilter
+from newswatch.observability.logs import RepeatFilter, SlowStepFilter, quieted
 
 
 class Clock:
@@ -69,3 +69,36 @@ def test_other_loggers_are_never_held_back(
     for _ in range(5):
         ours.warning("feed failed")
     assert handler.lines == ["feed failed"] * 5
+
+
+def test_kafka_pythons_slow_step_warning_is_not_shown_and_others_are() -> None:
+    collect = Collect()
+    collect.addFilter(SlowStepFilter())
+    selector = logging.Logger("kafka.net.selector", logging.WARNING)
+    selector.addHandler(collect)
+    selector.warning(
+        "Task %r ran for %.3fs (>%.3fs threshold). It is blocking the event loop -- likely a "
+        "tight sync loop inside a coroutine. Other pollers will time out.",
+        "<Task send>",
+        0.31,
+        0.1,
+    )
+    selector.warning("Connection to node 1 lost")
+    assert collect.lines == ["Connection to node 1 lost"]
+
+
+def test_quieted_holds_back_a_loggers_lines_and_restores_its_level() -> None:
+    collect = Collect()
+    kafka = logging.getLogger("kafka.net.manager")
+    kafka.addHandler(collect)
+    before = logging.getLogger("kafka").level
+    try:
+        with quieted("kafka"):
+            kafka.error("Connection failed: KafkaConnectionError: 111 ECONNREFUSED")
+        assert logging.getLogger("kafka").level == before
+        kafka.setLevel(logging.ERROR)
+        kafka.error("after")
+    finally:
+        kafka.removeHandler(collect)
+        kafka.setLevel(logging.NOTSET)
+    assert collect.lines == ["after"]

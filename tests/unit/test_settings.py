@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
+from newswatch.cli import build_parser
 from newswatch.common.errors import ConfigError
 from newswatch.kafka.config import KafkaSettings
 from newswatch.settings import ENV_PREFIX, FLAT_NAMES, SECTIONS, Settings, flat_names, load_settings
@@ -255,3 +256,12 @@ def test_readme_variable_lands_in_its_section(
     settings = load_settings({})
     changed = [name for name in flat_names() if _value(settings, name) != _value(defaults, name)]
     assert changed == [flat]
+
+
+def test_networks_from_the_run_flag_win_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSWATCH_FETCH_ALLOW_NETWORKS", "10.0.0.0/8")
+    args = build_parser().parse_args(["run", "--fetch-allow-networks", "127.0.0.1/32, ::1/128"])
+    networks = load_settings({"fetch_allow_networks": args.fetch_allow_networks}).fetch
+    assert [str(network) for network in networks.allow_networks] == ["127.0.0.1/32", "::1/128"]

@@ -2,8 +2,10 @@
 HTTP port and signals, around the ingester that ``service.assembly`` builds."""
 
 import asyncio
+import errno
 import gc
 import signal
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
+from newswatch.common.errors import ExitCode, StartupError
 from newswatch.common.feeds import FeedConfig, load_feeds
 from newswatch.kafka.checkpoints import KafkaCheckpoints
 from newswatch.kafka.client import ensure_topics, kafka_client_config
@@ -25,9 +28,11 @@ from newswatch.kafka.topics import TopicNames
 from newswatch.local.memory import MemoryCheckpoints
 from newswatch.local.stdout_sink import StdoutSink
 from newswatch.observability.health import HealthState, HttpEndpoint, make_app
+from newswatch.observability.logs import quieted
 from newswatch.observability.metrics import Metrics
 from newswatch.service.assembly import Parts, RunMode, assemble, run_ingester
 from newswatch.service.feed_sources import FeedsFile, FleetFeeds, StaticFeeds
+from newswatch.service.first_pass import all_failed, failure_hint
 from newswatch.service.supervisor import sleep_unless_stopped
 from newswatch.settings import Settings
 
@@ -35,6 +40,10 @@ log = structlog.get_logger("newswatch.app")
 
 HEARTBEAT_SECONDS = 5.0
 MAX_CONNECT_BACKOFF_SECONDS = 30.0
+KAFKA_HINT = (
+    "start a local broker with `make kafka-up`, or point --bootstrap-servers "
+    "(NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS) at yours"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +121,16 @@ class Service:
         self.stop = asyncio.Event()
 
     async def run(self, mode: RunMode) -> int:
-        """Serve, connect, poll; on a signal finish the polls in flight and deliver; exit 0."""
+        """Serve, connect, poll; on a signal finish the polls in flight and deliver; exit 0,
+        or ``ExitCode.NO_FEED_FETCHED`` when a ``once`` pass fetched no feed at all.
+
+        Raises ``StartupError`` when the metrics port cannot be listened on, or (``once``
+        modes) when Kafka does not answer.
+        """
         _install_signal_handlers(self.stop)
         endpoint = None
         if not mode.once:
-            endpoint = HttpEndpoint(
-                self.settings.metrics_host,
-                self.settings.metrics_port,
-                make_app(self.registry, self.health),
-            )
+            endpoint = self._listen()
             endpoint.start()
             log.info(
                 "serving /metrics, /healthz, /readyz and /feeds",
@@ -141,7 +151,7 @@ class Service:
                 parse_in_child=True,
             ) as ingester:
                 self.health.feeds = ingester.health
-                await run_ingester(ingester, mode, self.stop)
+                outcomes = await run_ingester(ingester, mode, self.stop)
             self.health.sink_ready = lambda: False
             log.info("stopping: delivering pending records")
             await parts.sink.close()
@@ -151,7 +161,21 @@ class Service:
             if endpoint is not None:
                 endpoint.stop()
         log.info("stopped")
-        return 0
+        return _once_exit_code(outcome.status for outcome in outcomes)
+
+    def _listen(self) -> HttpEndpoint:
+        """The HTTP endpoint, bound; ``StartupError`` naming the port and its setting when
+        the port cannot be had."""
+        host, port = self.settings.metrics_host, self.settings.metrics_port
+        try:
+            return HttpEndpoint(host, port, make_app(self.registry, self.health))
+        except OSError as error:
+            reason = "is in use" if error.errno == errno.EADDRINUSE else f"failed: {error.strerror}"
+            raise StartupError(
+                f"listening on port {port} (host {host}) {reason}; choose another port with "
+                "--metrics-port or NEWSWATCH_METRICS_PORT",
+                exit_code=ExitCode.PORT_UNAVAILABLE,
+            ) from error
 
     async def _open_parts(self, mode: RunMode) -> Parts | None:
         """The source, sink and store of ``mode``; None when stopped before Kafka answered."""
@@ -164,6 +188,7 @@ class Service:
             theme_names=self.configuration.theme_names,
             metrics=self.metrics,
             stop=self.stop,
+            retry=not mode.once,
         )
         if kafka is None:
             return None
@@ -196,22 +221,34 @@ async def _connect_kafka(
     theme_names: list[str],
     metrics: Metrics,
     stop: asyncio.Event,
+    retry: bool,
 ) -> tuple[KafkaSink, KafkaCheckpoints] | None:
-    """The Kafka sink and store; retry with backoff until the cluster answers or we are
-    stopped (None)."""
+    """The Kafka sink and store; with ``retry``, retry with backoff until the cluster
+    answers or we are stopped (None); without, ``StartupError`` at the first failure.
+
+    kafka-python's own connection errors are held back meanwhile: one line of ours per
+    attempt says which address was tried and what to do.
+    """
     delay = 1.0
     while not stop.is_set():
         try:
-            created = await asyncio.to_thread(
-                ensure_topics, settings, topics.all_topics(theme_names), topics.compacted()
-            )
-            connected = await asyncio.to_thread(connect_kafka, settings, topics, metrics)
+            with quieted("kafka"):
+                created = await asyncio.to_thread(
+                    ensure_topics, settings, topics.all_topics(theme_names), topics.compacted()
+                )
+                connected = await asyncio.to_thread(connect_kafka, settings, topics, metrics)
         except KafkaError as error:
+            if not retry:
+                raise StartupError(
+                    f"Kafka not reachable at {settings.bootstrap_servers} ({error}); {KAFKA_HINT}",
+                    exit_code=ExitCode.KAFKA_UNREACHABLE,
+                ) from error
             log.warning(
                 "kafka not reachable; retrying",
-                error=repr(error),
                 bootstrap_servers=settings.bootstrap_servers,
+                error=str(error),
                 retry_in_s=delay,
+                hint=KAFKA_HINT,
             )
             if not await sleep_unless_stopped(stop, delay):
                 delay = min(delay * 2, MAX_CONNECT_BACKOFF_SECONDS)
@@ -221,6 +258,22 @@ async def _connect_kafka(
         log.info("connected to kafka", bootstrap_servers=settings.bootstrap_servers)
         return connected
     return None
+
+
+def _once_exit_code(statuses: Iterable[str]) -> int:
+    """0, or ``ExitCode.NO_FEED_FETCHED`` (with one line saying how they failed) when polls
+    were made and none succeeded. The service's polls are not passed here: it runs on."""
+    kinds = all_failed(statuses)
+    if kinds is None:
+        return ExitCode.OK
+    log.error(
+        "no feed could be fetched",
+        failed=kinds.total(),
+        failures=dict(kinds),
+        hint=failure_hint(kinds),
+        exit_code=int(ExitCode.NO_FEED_FETCHED),
+    )
+    return ExitCode.NO_FEED_FETCHED
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:

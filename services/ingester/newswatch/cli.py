@@ -4,6 +4,8 @@
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 import urllib.error
 import urllib.parse
@@ -32,7 +34,7 @@ from newswatch.analysis.themes.rules import load_themes
 from newswatch.app import run_service
 from newswatch.commands import add_kafka_flags
 from newswatch.commands.tail import add_tail_parser, run_tail
-from newswatch.common.errors import ConfigError
+from newswatch.common.errors import ConfigError, ExitCode, StartupError
 from newswatch.common.feeds import load_feeds
 from newswatch.common.redaction import set_extra_secret_params
 from newswatch.observability.feed_table import render_table
@@ -40,9 +42,11 @@ from newswatch.observability.logs import configure_logging
 from newswatch.service.assembly import RunMode
 from newswatch.settings import load_settings
 
-EXIT_CONFIG_ERROR = 2
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 1
+EXIT_CONFIG_ERROR = ExitCode.CONFIG_ERROR
+EXIT_USAGE = ExitCode.CONFIG_ERROR
+EXIT_UNREACHABLE = ExitCode.UNREACHABLE
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+"""What a shell reports for a command whose reader went away (``yes | head``)."""
 DEFAULT_SERVICE_URL = "http://127.0.0.1:9120"
 MATCH_TEXT_LIMIT = 100_000
 
@@ -76,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="metrics_port",
         type=int,
         help="port of /metrics, /healthz and /readyz",
+    )
+    run.add_argument(
+        "--fetch-allow-networks",
+        dest="fetch_allow_networks",
+        metavar="CIDRS",
+        help="comma-separated networks the fetcher may reach besides public addresses, "
+        "e.g. 127.0.0.1/32 for a feed served on this machine",
     )
     run.add_argument(
         "--poll-interval",
@@ -139,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the ingester's HTTP port (default {DEFAULT_SERVICE_URL})",
     )
     feeds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    feeds.add_argument(
+        "--wide",
+        action="store_true",
+        help="keep each error on its feed's line (by default it wraps between words)",
+    )
 
     health = commands.add_parser(
         "healthcheck",
@@ -174,10 +190,20 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newswatch`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        return _command(build_parser().parse_args(argv))
+    except BrokenPipeError:
+        # The reader went away (`newswatch evaluate | head`): no traceback, and no second error
+        # when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the parsed command; a configuration error is one line and exit 2."""
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _run,
-        "feeds": lambda args: _feeds(args.url, as_json=args.json),
+        "feeds": lambda args: _feeds(args.url, as_json=args.json, wide=args.wide),
         "healthcheck": lambda args: _healthcheck(args.url),
         "tail": run_tail,
         "match": _theme_command,
@@ -213,6 +239,7 @@ def _run(args: argparse.Namespace) -> int:
         "kafka_bootstrap_servers",
         "topic_prefix",
         "metrics_port",
+        "fetch_allow_networks",
         "poll_interval_seconds",
         "log_format",
         "log_level",
@@ -220,7 +247,11 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings({name: getattr(args, name) for name in flag_names}, args.config)
     configure_logging(settings.log_format, settings.log_level)
     set_extra_secret_params(settings.redact_query_params)
-    return asyncio.run(run_service(settings, mode))
+    try:
+        return asyncio.run(run_service(settings, mode))
+    except StartupError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 def _get_json(url: str) -> tuple[int, Any]:
@@ -234,14 +265,18 @@ def _get_json(url: str) -> tuple[int, Any]:
         return int(error.code), json.loads(error.read() or b"{}")
 
 
-def _feeds(service_url: str, *, as_json: bool) -> int:
+def _feeds(service_url: str, *, as_json: bool, wide: bool = False) -> int:
     try:
         _, body = _get_json(service_url.rstrip("/") + "/feeds")
     except (OSError, ValueError) as error:
-        print(f"newswatch: cannot read {service_url}/feeds: {error}", file=sys.stderr)
+        print(
+            f"newswatch: cannot read {service_url}/feeds: {error}; is an ingester running "
+            "there? (`make run` starts one; --url names another)",
+            file=sys.stderr,
+        )
         return EXIT_UNREACHABLE
     feeds = body.get("feeds", []) if isinstance(body, dict) else []
-    print(json.dumps(feeds, indent=2) if as_json else render_table(feeds))
+    print(json.dumps(feeds, indent=2) if as_json else render_table(feeds, wide=wide))
     return 0
 
 

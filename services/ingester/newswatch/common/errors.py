@@ -2,6 +2,7 @@
 
 NewswatchError
 ├── ConfigError          a configuration file or setting is wrong (file, line, field)
+├── StartupError         something outside the service is in the way (a port taken, no Kafka)
 ├── FeedError            one feed failed; the service goes on with the others
 │   ├── FetchError       the HTTP exchange failed (reason from ``FetchFailure``)
 │   └── ParseError       the body is not a feed we can read
@@ -12,7 +13,7 @@ NewswatchError
     └── TopicMissingError       a topic to read does not exist
 """
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 
 from newswatch.common.redaction import redact_text, redact_url
@@ -43,6 +44,31 @@ class ConfigError(NewswatchError):
         if self.field:
             parts.append(self.field)
         return "".join(f"{part}: " for part in parts)
+
+
+class ExitCode(IntEnum):
+    """The ``newswatch`` command's exit codes (the README's Commands section lists them)."""
+
+    OK = 0
+    UNREACHABLE = 1
+    """``feeds``/``healthcheck``: no ingester answered; ``match``: some lines unreadable."""
+    CONFIG_ERROR = 2
+    """A configuration file, setting or flag is wrong."""
+    NO_FEED_FETCHED = 3
+    """``run --once``: there were feeds, and not one could be fetched."""
+    KAFKA_UNREACHABLE = 4
+    """``run --once`` to Kafka: the brokers did not answer."""
+    PORT_UNAVAILABLE = 5
+    """``run``: the metrics port cannot be listened on (in use, or not allowed)."""
+
+
+class StartupError(NewswatchError):
+    """The service cannot start because of something outside it; the message says what to
+    change, and ``exit_code`` is the command's exit code."""
+
+    def __init__(self, message: str, *, exit_code: ExitCode) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
 
 
 class FetchFailure(StrEnum):

@@ -17,6 +17,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+ALLOW_SETTING = "NEWSWATCH_FETCH_ALLOW_NETWORKS"
+"""The setting that opens networks beyond the public addresses (``fetch_allow_networks``)."""
+
+
 class AddressRefusedError(Exception):
     """No address of the host is permitted, or the host does not resolve."""
 
@@ -54,10 +58,17 @@ class AddressPolicy:
                 return str(address)
         shown = ", ".join(str(address) for address in candidates)
         raise AddressRefusedError(
-            f"{host} resolves only to addresses that are not allowed ({shown}); "
-            "allow them with fetch_allow_networks",
+            f"{host} resolves only to addresses that are not allowed ({shown}: not public); "
+            f"to fetch from them, allow their network with {ALLOW_SETTING} or "
+            "--fetch-allow-networks, "
+            f"e.g. {_example_network(candidates[0]) if candidates else '10.0.0.0/8'}",
             resolved=True,
         )
+
+
+def _example_network(address: IPAddress) -> str:
+    """The single-address network of ``address``: the narrowest thing to allow."""
+    return str(ipaddress.ip_network(address))
 
 
 async def _lookup(host: str, port: int) -> Sequence[IPAddress]:

@@ -9,7 +9,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import structlog
@@ -55,6 +56,44 @@ class RepeatFilter(logging.Filter):
             record.msg = f"{record.getMessage()} ({held_back} like lines held back)"
             record.args = None
         return True
+
+
+class SlowStepFilter(logging.Filter):
+    """Shows kafka-python's "blocking the event loop" warning only at DEBUG.
+
+    kafka-python 3 runs its own event loop on its network thread and warns when one step of
+    it took over 0.1 s ("It is blocking the event loop -- likely a tight sync loop inside a
+    coroutine"). In the ingester the step is slow because the main thread holds the
+    interpreter lock (parsing results, matching, publishing) while kafka-python's thread
+    waits for it: nothing is looping, no request times out, and the advice does not apply.
+    Delivery problems show as unacknowledged records and ``/readyz`` instead.
+    """
+
+    LOGGER = "kafka.net.selector"
+    MARK = "blocking the event loop"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the slow-step warning unless DEBUG lines are wanted; then it is DEBUG."""
+        if record.name != self.LOGGER or self.MARK not in record.getMessage():
+            return True
+        if not logging.getLogger(self.LOGGER).isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+@contextmanager
+def quieted(name: str) -> Iterator[None]:
+    """Hold back the lines of logger ``name`` (and its children) below CRITICAL for the
+    duration: for kafka-python's connection errors while the caller reports the problem in
+    one line of its own."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def redact_secrets(
@@ -105,6 +144,7 @@ def configure_logging(log_format: Literal["auto", "json", "console"], level: str
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(SlowStepFilter())
     handler.addFilter(RepeatFilter("kafka"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -21,6 +21,7 @@ from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
 from newswatch.observability.metrics import Metrics
 from newswatch.service.entries import EntryProcessor
+from newswatch.service.outcome import PollOutcome
 from newswatch.service.poll import FeedPoller, PollLimits
 from newswatch.service.ports import CheckpointStore, EventSink, FeedSource
 from newswatch.service.seen import SeenIds
@@ -108,12 +109,13 @@ async def assemble(
         )
 
 
-async def run_ingester(ingester: Ingester, mode: RunMode, stop: asyncio.Event) -> None:
-    """One pass, or poll until ``stop`` is set, as ``mode`` says."""
+async def run_ingester(ingester: Ingester, mode: RunMode, stop: asyncio.Event) -> list[PollOutcome]:
+    """One pass, or poll until ``stop`` is set, as ``mode`` says; the outcomes of the pass
+    (none for the service)."""
     if mode.once:
-        await ingester.run_once()
-    else:
-        await ingester.run_forever(stop)
+        return await ingester.run_once()
+    await ingester.run_forever(stop)
+    return []
 
 
 def _parser(settings: Settings, *, in_child: bool) -> AbstractAsyncContextManager[Parser]:

@@ -110,7 +110,12 @@ class FleetFeeds:
         upserted, removed = await asyncio.to_thread(
             reconcile_feeds_topic, self._client_config, self._topic, feeds
         )
-        log.info("feeds topic reconciled with the feeds file", upserted=upserted, removed=removed)
+        log.info(
+            "feeds topic reconciled with the feeds file",
+            feeds=len(feeds),
+            written=upserted,
+            withdrawn=removed,
+        )
 
     async def _publish_change(self, feeds: list[FeedConfig]) -> None:
         """Publish an edited feeds file; if Kafka refuses, the next edit tries again."""

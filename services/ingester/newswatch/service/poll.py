@@ -9,7 +9,7 @@ poll instead of being lost. Fetches are bounded globally and per host.
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -228,21 +228,3 @@ class FeedPoller:
             log.error("checkpoint not stored; will retry after the next poll", error=str(error))
             return False
         return True
-
-
-def log_poll(outcome: PollOutcome, after: FeedState) -> None:
-    """The poll's log lines: a warning when it failed, and one line of what it did."""
-    if not outcome.succeeded:
-        log.warning(
-            "feed failed",
-            status=outcome.status,
-            error=after.last_error,
-            consecutive_failures=after.consecutive_failures,
-        )
-    log.info(
-        "polled",
-        status=outcome.status,
-        **asdict(outcome.counts),
-        duration_s=round(outcome.duration_seconds, 3),
-        next_poll_in_s=round(after.interval_seconds, 1),
-    )

@@ -18,8 +18,10 @@ from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.scheduling import with_jitter
 from newswatch.observability.metrics import Metrics
 from newswatch.service.feed_state import FeedState
+from newswatch.service.first_pass import failure_hint, first_pass_failed
 from newswatch.service.outcome import PollOutcome
-from newswatch.service.poll import FeedPoller, log_poll
+from newswatch.service.poll import FeedPoller
+from newswatch.service.poll_log import log_poll
 from newswatch.service.ports import CheckpointStore, EventSink, FeedSource
 from newswatch.service.seen import SeenIds
 
@@ -57,6 +59,7 @@ class Ingester:
         self._accepting = False
         self._stopping = False
         self._all_stopped = asyncio.Event()
+        self._first_polls: dict[str, str] | None = None
         metrics.feeds.read_gauges_from(self.feed_states)
 
     @property
@@ -96,6 +99,7 @@ class Ingester:
         and its error is raised once the feeds have stopped.
         """
         self._accepting = True
+        self._first_polls = {}
         for feed in self._feeds.values():
             self._start(feed)
         self._metrics.feeds_assigned.set(len(self._feeds))
@@ -104,7 +108,9 @@ class Ingester:
         await stop.wait()
         self._accepting = False
         self._stopping = True
-        await asyncio.gather(*(self._stop(url) for url in list(self._running)))
+        polling = list(self._running)
+        await asyncio.gather(*(self._stop(url) for url in polling))
+        log.info("feeds stopped", stopped=len(polling))
         self._all_stopped.set()
         source_done.set()
         await following
@@ -149,7 +155,7 @@ class Ingester:
         self._metrics.feeds_assigned.set(len(wanted))
         if leaving or arriving:
             log.info(
-                "feeds changed", polling=len(wanted), added=len(arriving), removed=len(leaving)
+                "feeds changed", polling=len(wanted), started=len(arriving), stopped=len(leaving)
             )
 
     async def poll(self, feed: FeedConfig) -> PollOutcome:
@@ -163,7 +169,26 @@ class Ingester:
             log_poll(outcome, after)
         finally:
             structlog.contextvars.unbind_contextvars("feed", "feed_url")
+        self._watch_first_pass(feed.name, outcome.status)
         return outcome
+
+    def _watch_first_pass(self, name: str, status: str) -> None:
+        """While the service's first pass lasts, note each feed's first outcome; say once
+        when every feed failed (the machine is likely offline)."""
+        if self._first_polls is None:
+            return
+        self._first_polls.setdefault(name, status)
+        if any(self._first_polls.get(feed.name) is None for feed in self._feeds.values()):
+            return
+        kinds = first_pass_failed(self._first_polls, (feed.name for feed in self._feeds.values()))
+        self._first_polls = None
+        if kinds is not None:
+            log.warning(
+                "no feed could be fetched in the first pass",
+                failed=kinds.total(),
+                failures=dict(kinds),
+                hint=failure_hint(kinds),
+            )
 
     def _start(self, feed: FeedConfig) -> None:
         stop = asyncio.Event()
