@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.analysis.evaluate import BUNDLED_SET
 from newswatch_devtools.feed_server import FeedServer
 from newswatch_devtools.ports import free_port
 from newswatch_devtools.repo import ROOT
@@ -103,13 +104,26 @@ def test_match_explain_prints_evidence_in_context() -> None:
     assert "Taliban fighters [attack] Afghan army checkpoint" in second
 
 
-def test_evaluate_prints_figures_and_confusions() -> None:
+def test_evaluate_prints_both_parts_of_the_corpus() -> None:
     result = run_newswatch("evaluate")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "the held-out part matches its lock"
+    development, held_out = result.stdout.split("== held-out part")
+    assert development.startswith("== development part of evaluation/corpus/ (")
+    for part in (development, held_out):
+        assert "\nen (" in part
+        assert "\nother (" in part
+        assert "confusions (" in part
+        assert "hard negatives given a theme: " in part
+        for language in ("en", "fa", "ps", "ar", "ur", "ru", "fr"):
+            assert f"\n  {language} " in part, language
+    assert "targets: precision >= 0.95, F1 >= 0.92" in held_out
+
+
+def test_evaluate_one_set_meets_the_development_targets() -> None:
+    result = run_newswatch("evaluate", "--set", str(BUNDLED_SET))
+    assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("en (")
-    assert "\nother (" in result.stdout
-    assert "doha_agreement" in result.stdout
-    assert "confusions (" in result.stdout
     assert "below target: none" in result.stdout
 
 

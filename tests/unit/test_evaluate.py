@@ -29,7 +29,7 @@ def test_bundled_themes_meet_their_targets_on_the_bundled_set() -> None:
     assert report.shortfalls() == [], format_report(report)
 
 
-@pytest.mark.parametrize("path", [BUNDLED_SET, BUNDLED_SET.parent / "holdout.jsonl"])
+@pytest.mark.parametrize("path", [BUNDLED_SET, BUNDLED_SET.parent / "holdout-2025.jsonl"])
 def test_a_wrong_or_missing_declared_language_changes_no_theme(path: Path) -> None:
     """What evaluation/README.md says: the figures hold whatever the feed declares."""
     for item in load_labelled_set(path):

@@ -15,7 +15,7 @@ from newswatch.analysis.language import (
 )
 from newswatch.analysis.text import fold
 
-HOLDOUT = BUNDLED_SET.parent / "holdout.jsonl"
+HOLDOUT = BUNDLED_SET.parent / "holdout-2025.jsonl"
 
 TEXTS = {
     "en": (

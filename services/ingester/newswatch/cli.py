@@ -18,9 +18,9 @@ import structlog
 from pydantic import ValidationError
 
 from newswatch import __version__
+from newswatch.analysis.corpus import Split, held_out_is_frozen, load_corpus
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import (
-    BUNDLED_SET,
     LabelledSetError,
     evaluate,
     format_report,
@@ -121,14 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the themes against a labelled set",
         description="Match every item of a labelled set (JSON lines with 'id', 'lang', "
         "'title', 'summary', 'themes') and print precision, recall and F1 per theme, for "
-        "English and for the other languages, with every false positive and false negative.",
+        "English and for the other languages, with every false positive and false negative. "
+        "Without --set: the bundled corpus (evaluation/corpus/), its development part and "
+        "then its frozen held-out part.",
     )
     evaluator.add_argument(
         "--set",
         type=Path,
         dest="set_file",
-        default=BUNDLED_SET,
-        help="labelled set (JSON lines); evaluation/labelled_items.jsonl if omitted",
+        help="one labelled set (JSON lines); the bundled corpus's two parts if omitted",
     )
     evaluator.add_argument(
         "--themes",
@@ -342,15 +343,31 @@ def _theme_command(args: argparse.Namespace) -> int:
     return _evaluate(args.set_file, args.themes_file)
 
 
-def _evaluate(set_file: Path, themes_file: Path | None) -> int:
-    """Print the evaluation report; exit 0 whatever the figures, 2 for an unreadable set."""
+def _evaluate(set_file: Path | None, themes_file: Path | None) -> int:
+    """Print the evaluation report (of the corpus's two parts without ``set_file``); exit 0
+    whatever the figures, 2 for an unreadable set."""
     _, theme_set = load_themes(themes_file)
+    analyzer = Analyzer(compile_themes(theme_set))
     try:
-        items = load_labelled_set(set_file)
+        if set_file is not None:
+            print(format_report(evaluate(analyzer, load_labelled_set(set_file))))
+            return 0
+        corpus = load_corpus()
     except LabelledSetError as error:
         print(f"newswatch: labelled set error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
-    print(format_report(evaluate(Analyzer(compile_themes(theme_set)), items)))
+    for split in Split:
+        items = corpus.part(split)
+        print(f"== {split.value} part of evaluation/corpus/ ({len(items)} items)")
+        report = evaluate(analyzer, items)
+        print(format_report(report, held_out=split is Split.HELD_OUT))
+        print()
+    if not held_out_is_frozen(corpus):
+        print(
+            "newswatch: the held-out part differs from evaluation/heldout.lock: its figures "
+            "no longer compare with earlier ones",
+            file=sys.stderr,
+        )
     return 0
 
 
