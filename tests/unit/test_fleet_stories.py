@@ -19,7 +19,8 @@ from newswatch.service.fleet_stories import FleetStories, FollowedItem
 from newswatch.service.seen import SeenIds
 
 TOPICS = TopicNames("unit")
-NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(microsecond=0)
+"""Bursts are published only while recent (``max_delay``): the items are of today."""
 TITLE = "Taliban fighters attack army checkpoint in Kunduz"
 SUMMARY = (
     "Taliban fighters attacked an Afghan army checkpoint in Kunduz province overnight, "
@@ -96,6 +97,17 @@ def test_an_observed_story_is_forgotten_with_its_last_item() -> None:
     later = index.assign(hex_id("b"), TEXT, NOW, "feed-b")
     assert later.story_id == hex_id("b")
     assert len(index) == 1
+
+
+def test_stories_started_at_once_by_two_replicas_continue_under_the_smaller_id() -> None:
+    first, second = StoryIndex(), StoryIndex()
+    started_a = first.assign(hex_id("a"), TEXT, NOW, "feed-a")
+    started_b = second.assign(hex_id("b"), TEXT, NOW, "feed-b")
+    assert started_a.story_id != started_b.story_id  # the race: neither had seen the other
+    first.observe(hex_id("b"), started_b.story_id, TEXT, NOW, "feed-b")
+    second.observe(hex_id("a"), started_a.story_id, TEXT, NOW, "feed-a")
+    later = [index.assign(hex_id("c"), TEXT, NOW, "feed-c").story_id for index in (first, second)]
+    assert later == [min(started_a.story_id, started_b.story_id)] * 2
 
 
 def test_a_followed_item_names_what_it_lacks() -> None:

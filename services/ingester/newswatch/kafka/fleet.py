@@ -76,6 +76,8 @@ class FeedAssignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     ``assign`` runs on the event loop with the full list of feeds this replica must poll,
     each time that list changes; the thread waits for it to finish before the group goes on.
+    ``owned``, if given, is told after it which partitions this replica holds (the owner of a
+    partition publishes the bursts of the stories keyed to it).
     """
 
     def __init__(

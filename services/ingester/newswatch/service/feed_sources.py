@@ -72,6 +72,7 @@ class FleetFeeds:
 
     The feeds file is published to the topic first, and again whenever it changes; the group
     membership is left only once ``until`` is set, that is once this replica polls nothing.
+    ``owned`` is told the partitions this replica holds whenever they change.
     """
 
     def __init__(

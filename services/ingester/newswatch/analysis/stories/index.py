@@ -301,13 +301,15 @@ class StoryIndex:
         self, shingles: "array[int]", numbers: tuple[str, ...]
     ) -> tuple[_Item | None, float]:
         """The indexed item most similar to these shingles, and the containment; ties go to the
-        earliest indexed item, so the result does not depend on set or dict order."""
+        story with the smallest id, then to the earliest indexed item, so the result depends
+        neither on set or dict order nor on the order in which a replica learnt the items (two
+        stories started at once by two replicas: later copies join the smaller id on both)."""
         if not shingles:
             return None, 0.0
         config = self.config
         query = set(shingles)
         best: _Item | None = None
-        best_key = (0.0, 0)
+        best_key = (0.0, "", 0)
         for candidate in self._candidates(shingles):
             shared = len(query.intersection(candidate.shingles))
             if shared < config.min_shared_shingles:
@@ -319,10 +321,10 @@ class StoryIndex:
                 numbers, candidate.numbers
             ):
                 continue
-            key = (containment, -candidate.seq)
-            if best is None or key > best_key:
+            key = (-containment, candidate.story.story_id, candidate.seq)
+            if best is None or key < best_key:
                 best, best_key = candidate, key
-        return best, best_key[0]
+        return best, (-best_key[0] if best is not None else 0.0)
 
     def _insert(self, item: _Item) -> None:
         self._items[item.item_id] = item
