@@ -6,6 +6,7 @@ import errno
 import gc
 import signal
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from newswatch.observability.metrics import Metrics
 from newswatch.service.assembly import Parts, RunMode, assemble, run_ingester
 from newswatch.service.feed_sources import FeedsFile, FleetFeeds, StaticFeeds
 from newswatch.service.first_pass import all_failed, failure_hint
+from newswatch.service.fleet_stories import FleetStories
+from newswatch.service.following import following_the_fleet
 from newswatch.service.supervisor import sleep_unless_stopped
 from newswatch.settings import Settings
 
@@ -119,6 +122,7 @@ class Service:
         self.health = HealthState()
         self.health.config_loaded = True
         self.stop = asyncio.Event()
+        self.stories: FleetStories | None = None
 
     async def run(self, mode: RunMode) -> int:
         """Serve, connect, poll; on a signal finish the polls in flight and deliver; exit 0,
@@ -143,13 +147,17 @@ class Service:
             if parts is None:
                 return 0
             self.health.sink_ready = parts.sink.is_ready
-            async with assemble(
-                self.settings,
-                parts,
-                analyzer=self.configuration.analyzer,
-                metrics=self.metrics,
-                parse_in_child=True,
-            ) as ingester:
+            async with (
+                self._following(),
+                assemble(
+                    self.settings,
+                    parts,
+                    analyzer=self.configuration.analyzer,
+                    metrics=self.metrics,
+                    parse_in_child=True,
+                    stories=self.stories,
+                ) as ingester,
+            ):
                 self.health.feeds = ingester.health
                 outcomes = await run_ingester(ingester, mode, self.stop)
             self.health.sink_ready = lambda: False
@@ -195,10 +203,26 @@ class Service:
         sink, store = kafka
         if mode is RunMode.ONCE_TO_KAFKA:
             return Parts(StaticFeeds(feeds), sink, store)
-        return Parts(self._fleet(), sink, store)
+        self.stories = FleetStories.build(self.settings, sink, self.metrics, self.topics)
+        return Parts(self._fleet(self.stories), sink, store)
 
-    def _fleet(self) -> FleetFeeds:
-        """The service's feed source: the feeds file, shared by the replicas' group."""
+    def _following(self) -> AbstractAsyncContextManager[object]:
+        """A replica of the fleet rebuilds its stories from Kafka before it publishes, and
+        follows the fleet's items from then on; a single pass does neither."""
+        if self.stories is None:
+            return nullcontext()
+        return following_the_fleet(
+            self.settings,
+            kafka_client_config(self.settings.kafka),
+            self.topics,
+            self.stories,
+            metrics=self.metrics,
+            stop=self.stop,
+        )
+
+    def _fleet(self, stories: FleetStories) -> FleetFeeds:
+        """The service's feed source: the feeds file, shared by the replicas' group; it tells
+        ``stories`` which partitions (so which stories' bursts) this replica holds."""
         settings = self.settings
         feeds_file = FeedsFile(
             self.configuration.feeds_path,
@@ -211,6 +235,7 @@ class Service:
             topic=self.topics.feeds,
             group_id=settings.kafka.fleet_group_id(),
             session_timeout_ms=int(settings.kafka.session_timeout_seconds * 1000),
+            owned=stories.set_ownership,
         )
 
 

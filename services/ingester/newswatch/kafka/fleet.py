@@ -11,12 +11,14 @@ checkpoint was stored, so no feed is polled by two replicas at once.
 
 import asyncio
 import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 from pydantic import ValidationError
 
 from newswatch.common.feeds import Assign, FeedConfig
@@ -26,6 +28,15 @@ log = structlog.get_logger("newswatch.fleet")
 
 HANDOVER_SECONDS = 60.0
 POLL_MS = 500
+
+OwnedPartitions = Callable[[frozenset[int], int], Coroutine[Any, Any, None]]
+"""Told the partitions of the feeds topic this replica holds now, and how many there are."""
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives ``key`` among ``partitions`` (murmur2, as
+    every Kafka client computes it)."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def encode_feed(feed: FeedConfig) -> bytes:
@@ -65,6 +76,8 @@ class FeedAssignments(ConsumerRebalanceListener):  # type: ignore[misc]
 
     ``assign`` runs on the event loop with the full list of feeds this replica must poll,
     each time that list changes; the thread waits for it to finish before the group goes on.
+    ``owned``, if given, is told after it which partitions this replica holds (the owner of a
+    partition publishes the bursts of the stories keyed to it).
     """
 
     def __init__(
@@ -76,7 +89,9 @@ class FeedAssignments(ConsumerRebalanceListener):  # type: ignore[misc]
         session_timeout_ms: int,
         assign: Assign,
         loop: asyncio.AbstractEventLoop,
+        owned: OwnedPartitions | None = None,
     ) -> None:
+        self._owned = owned
         self._consumer = KafkaConsumer(
             **client_config,
             group_id=group_id,
@@ -151,9 +166,16 @@ class FeedAssignments(ConsumerRebalanceListener):  # type: ignore[misc]
         return changed
 
     def _hand_over(self) -> None:
-        """Tell the event loop which feeds to poll now, and wait until it has done so."""
+        """Tell the event loop which feeds to poll now, and wait until it has done so; then,
+        if asked, which partitions this replica holds."""
         feeds = [feed for partition in self._by_partition.values() for feed in partition.values()]
-        future = asyncio.run_coroutine_threadsafe(self._assign(feeds), self._loop)
+        self._on_loop(self._assign(feeds))
+        if self._owned is not None:
+            count = len(self._consumer.partitions_for_topic(self._topic) or ())
+            self._on_loop(self._owned(frozenset(self._by_partition), count))
+
+    def _on_loop(self, step: Coroutine[Any, Any, None]) -> None:
+        future = asyncio.run_coroutine_threadsafe(step, self._loop)
         try:
             future.result(timeout=HANDOVER_SECONDS)
         except FutureTimeout:

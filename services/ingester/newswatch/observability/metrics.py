@@ -74,6 +74,31 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
+        self.story_rebuild_seconds = Gauge(
+            "story_rebuild_seconds",
+            "Seconds the start-up rebuild of the stories from the items topic took.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.story_rebuild_records = Gauge(
+            "story_rebuild_records",
+            "Records of the story horizon read by the start-up rebuild.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.items_followed = Counter(
+            "items_followed_total",
+            "Items of the fleet (this replica's included) read back from the items topic.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.follow_lag = Histogram(
+            "items_follow_lag_seconds",
+            "From an item record's Kafka timestamp to its arrival in this replica's stories.",
+            namespace=NAMESPACE,
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
         self.items_dropped = Counter(
             "items_dropped_total",
             "Entries not published as items, by reason.",

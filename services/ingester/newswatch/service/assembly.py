@@ -15,16 +15,15 @@ from enum import Enum
 import httpx
 
 from newswatch.analysis.engine import Analyzer
-from newswatch.analysis.stories import BurstDetector, StoryIndex
 from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
 from newswatch.observability.metrics import Metrics
 from newswatch.service.entries import EntryProcessor
+from newswatch.service.fleet_stories import FleetStories
 from newswatch.service.outcome import PollOutcome
 from newswatch.service.poll import FeedPoller, PollLimits
 from newswatch.service.ports import CheckpointStore, EventSink, FeedSource
-from newswatch.service.seen import SeenIds
 from newswatch.service.supervisor import Ingester
 from newswatch.settings import Settings
 
@@ -64,26 +63,31 @@ async def assemble(
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None = None,
     parse_in_child: bool = False,
+    stories: FleetStories | None = None,
 ) -> AsyncIterator[Ingester]:
     """An ingester built from ``parts`` and ``settings``, with its HTTP client (and parsing
     process, with ``parse_in_child``) open for as long as the context lasts.
 
-    ``transport`` stands in for the network (``httpx.MockTransport`` in tests).
+    ``transport`` stands in for the network (``httpx.MockTransport`` in tests). ``stories``
+    is the replica's memory of the fleet's stories (``FleetStories``), rebuilt and followed by
+    the service; without it the ingester starts an empty one of its own and publishes every
+    burst it detects.
     """
     policy = AddressPolicy(settings.fetch.allow_networks)
     async with (
         Fetcher(settings.fetch, policy, transport=transport) as fetcher,
         _parser(settings, in_child=parse_in_child) as parser,
     ):
-        seen = SeenIds(settings.seen_ids_capacity)
+        if stories is None:
+            stories = FleetStories.build(settings, parts.sink, metrics, topics=None)
+        seen = stories.seen
         entries = EntryProcessor(
             analyzer=analyzer,
             sink=parts.sink,
             metrics=metrics,
             seen=seen,
             text_limits=settings.text,
-            stories=StoryIndex(settings.stories.story_config()),
-            bursts=BurstDetector(settings.stories.burst_config()),
+            stories=stories,
         )
         poller = FeedPoller(
             fetcher=fetcher,

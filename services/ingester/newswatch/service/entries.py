@@ -9,11 +9,12 @@ import structlog
 from newswatch.analysis.config import TextSettings
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
-from newswatch.analysis.stories import BurstDetector, StoryAssignment, StoryIndex, story_text
+from newswatch.analysis.stories import StoryAssignment, story_text
 from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
 from newswatch.common.raw_entry import RawEntry
 from newswatch.common.redaction import redact_url
 from newswatch.observability.metrics import Metrics
+from newswatch.service.fleet_stories import FleetStories
 from newswatch.service.outcome import EntryResult
 from newswatch.service.ports import EventSink
 from newswatch.service.seen import SeenIds
@@ -35,8 +36,7 @@ class EntryProcessor:
         metrics: Metrics,
         seen: SeenIds,
         text_limits: TextSettings,
-        stories: StoryIndex,
-        bursts: BurstDetector,
+        stories: FleetStories,
     ) -> None:
         self._analyzer = analyzer
         self._sink = sink
@@ -44,7 +44,6 @@ class EntryProcessor:
         self._seen = seen
         self._text_limits = text_limits
         self._stories = stories
-        self._bursts = bursts
 
     async def handle(
         self,
@@ -83,7 +82,7 @@ class EntryProcessor:
         theme_names = [theme.theme for theme in themes]
         for theme in theme_names:
             self._metrics.items_matched.labels(theme).inc()
-        story = self._stories.assign(
+        story = self._stories.index.assign(
             item.id, story_text(item.title, item.summary), item.published_at, context.url
         )
         facts = analysis.facts
@@ -102,25 +101,16 @@ class EntryProcessor:
         return EntryResult.PUBLISHED
 
     async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
-        """Count the story and its sources; publish a burst when this item completes one."""
+        """Count the story and its sources; offer the burst this item completes, if any (its
+        story's owner in the fleet publishes it)."""
         for theme in themes:
             if story.is_new_story:
                 self._metrics.stories.labels(theme).inc()
             if story.new_source:
                 self._metrics.story_sources.labels(theme).inc()
-        burst = self._bursts.observe(story, themes, datetime.now(UTC))
-        if burst is None:
-            return
-        try:
-            await self._sink.publish_burst(burst)
-        except PublishError as error:
-            log.error("story burst not published", story_id=burst.story_id, error=str(error))
-            return
-        log.info(
-            "story burst", story_id=burst.story_id, sources=burst.source_count, themes=burst.themes
-        )
-        for theme in burst.themes:
-            self._metrics.story_bursts.labels(theme).inc()
+        burst = self._stories.bursts.observe(story, themes, datetime.now(UTC))
+        if burst is not None:
+            await self._stories.offer(burst)
 
     async def _deliver(self, identity: str, publishing: Awaitable[None]) -> bool:
         """Await one publication; remember the id only once it is acknowledged."""

@@ -10,7 +10,7 @@ from kafka.errors import KafkaError
 
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import Assign, FeedConfig, load_feeds
-from newswatch.kafka.fleet import FeedAssignments, reconcile_feeds_topic
+from newswatch.kafka.fleet import FeedAssignments, OwnedPartitions, reconcile_feeds_topic
 from newswatch.service.supervisor import sleep_unless_stopped
 
 log = structlog.get_logger("newswatch.app")
@@ -72,6 +72,7 @@ class FleetFeeds:
 
     The feeds file is published to the topic first, and again whenever it changes; the group
     membership is left only once ``until`` is set, that is once this replica polls nothing.
+    ``owned`` is told the partitions this replica holds whenever they change.
     """
 
     def __init__(
@@ -82,7 +83,9 @@ class FleetFeeds:
         topic: str,
         group_id: str,
         session_timeout_ms: int,
+        owned: OwnedPartitions | None = None,
     ) -> None:
+        self._owned = owned
         self._client_config = client_config
         self._feeds_file = feeds_file
         self._topic = topic
@@ -99,6 +102,7 @@ class FleetFeeds:
             session_timeout_ms=self._session_timeout_ms,
             assign=assign,
             loop=asyncio.get_running_loop(),
+            owned=self._owned,
         )
         membership.start()
         try:

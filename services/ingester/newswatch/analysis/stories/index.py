@@ -26,6 +26,8 @@ bodies mostly fall beyond it) and turned into word ``shingle_words``-grams, each
   story whose id is its own item id. Stories never merge afterwards (a round-up that resembles
   two stories joins one), so ids never change and a replay in the same order gives the same ids.
   An item id seen again (the same article in another feed) joins its story as another source.
+- Items assigned elsewhere (by another replica, or before a restart) are ``observe``d: each joins
+  the story it was put in, so every replica that observes the same items holds the same stories.
 - Memory: items whose publication time is more than ``horizon`` before the newest one seen are
   evicted, and at most ``max_items`` are kept (the oldest go first).
 
@@ -182,6 +184,7 @@ class StoryIndex:
     def __init__(self, config: StoryConfig | None = None) -> None:
         self.config = config or StoryConfig()
         self._items: dict[str, _Item] = {}
+        self._stories: dict[str, _Story] = {}
         self._postings: dict[int, str | list[str]] = {}
         self._expiry: list[tuple[float, int, str]] = []
         self._watermark = float("-inf")
@@ -195,6 +198,22 @@ class StoryIndex:
         self, item_id: str, text: str, published_at: datetime, source: str
     ) -> StoryAssignment:
         """Put an item in a story (its most similar indexed item's, or a new one) and index it."""
+        return self._index(item_id, text, published_at, source, joining=None)
+
+    def observe(
+        self, item_id: str, story_id: str, text: str, published_at: datetime, source: str
+    ) -> StoryAssignment:
+        """Index an item already put in story ``story_id`` (by another replica, or before a
+        restart): it joins that story, unmatched, so that the ids agree wherever they were
+        given. An item id already indexed is a repeat, as in ``assign`` (observing twice changes
+        nothing)."""
+        return self._index(item_id, text, published_at, source, joining=story_id)
+
+    def _index(
+        self, item_id: str, text: str, published_at: datetime, source: str, *, joining: str | None
+    ) -> StoryAssignment:
+        """Index a new item in story ``joining``, or in its best match's (``joining`` None);
+        a known item id is a repeat."""
         published_ts = aware_timestamp(published_at)
         self._advance(published_ts)
         known = self._items.get(item_id)
@@ -204,8 +223,12 @@ class StoryIndex:
         words = fold(text).words[: config.max_words]
         shingles = array("I", _shingles(words, config.shingle_words))
         numbers = _numbers(words)
-        match, similarity = self._best_match(shingles, numbers)
-        story = match.story if match is not None else _Story(item_id)
+        match, similarity = None, 0.0
+        if joining is None:
+            match, similarity = self._best_match(shingles, numbers)
+        story_id = joining or item_id
+        story = match.story if match is not None else self._stories.get(story_id, _Story(story_id))
+        is_new_story = story.item_count == 0
         new_source = source not in story.source_counts
         self._seq += 1
         item = _Item(
@@ -223,7 +246,7 @@ class StoryIndex:
             item_id=item_id,
             source=source,
             published_at=published_at,
-            is_new_story=match is None,
+            is_new_story=is_new_story,
             is_repeat=False,
             matched_item_id=match.item_id if match is not None else None,
             similarity=similarity,
@@ -278,13 +301,15 @@ class StoryIndex:
         self, shingles: "array[int]", numbers: tuple[str, ...]
     ) -> tuple[_Item | None, float]:
         """The indexed item most similar to these shingles, and the containment; ties go to the
-        earliest indexed item, so the result does not depend on set or dict order."""
+        story with the smallest id, then to the earliest indexed item, so the result depends
+        neither on set or dict order nor on the order in which a replica learnt the items (two
+        stories started at once by two replicas: later copies join the smaller id on both)."""
         if not shingles:
             return None, 0.0
         config = self.config
         query = set(shingles)
         best: _Item | None = None
-        best_key = (0.0, 0)
+        best_key = (0.0, "", 0)
         for candidate in self._candidates(shingles):
             shared = len(query.intersection(candidate.shingles))
             if shared < config.min_shared_shingles:
@@ -296,13 +321,14 @@ class StoryIndex:
                 numbers, candidate.numbers
             ):
                 continue
-            key = (containment, -candidate.seq)
-            if best is None or key > best_key:
+            key = (-containment, candidate.story.story_id, candidate.seq)
+            if best is None or key < best_key:
                 best, best_key = candidate, key
-        return best, best_key[0]
+        return best, (-best_key[0] if best is not None else 0.0)
 
     def _insert(self, item: _Item) -> None:
         self._items[item.item_id] = item
+        self._stories[item.story.story_id] = item.story
         item.story.item_count += 1
         item.story.add_source(item.sources[0])
         heapq.heappush(self._expiry, (item.published_ts, item.seq, item.item_id))
@@ -329,6 +355,8 @@ class StoryIndex:
         item = self._items.pop(item_id)
         story = item.story
         story.item_count -= 1
+        if not story.item_count:
+            del self._stories[story.story_id]
         for source in item.sources:
             story.drop_source(source)
         for key in item.shingles[: self.config.sketch_size]:
