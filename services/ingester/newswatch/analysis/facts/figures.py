@@ -66,13 +66,15 @@ from newswatch.analysis.facts.numbers import (
     NUM,
     WORD,
     Tokens,
+    figure_over,
     head_word,
+    implied_qualifier,
     number_at,
     qualifier_before,
     tokenize,
 )
 from newswatch.analysis.text import FoldedText
-from newswatch_schemas import Figure, FigureKind, FigureQualifier, TextField
+from newswatch_schemas import Figure, FigureKind, TextField
 
 
 class _Cue(NamedTuple):
@@ -198,12 +200,15 @@ _MARGIN: Final = 120
 """Original characters kept on each side of such a number for the grammar's windows."""
 
 
-def cue_windows(folded: FoldedText, cues: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def cue_windows(
+    folded: FoldedText, cues: list[tuple[int, int]], numbers: re.Pattern[str] = _FOLDED_NUMBER
+) -> list[tuple[int, int]]:
     """Stretches of the original text around the numbers that have a cue word nearby
-    (``cues``: the spans of the cue words in the folded text)."""
+    (``cues``: the spans of the cue words in the folded text; ``numbers``: where a number
+    starts in folded text, English by default)."""
     windows: list[tuple[int, int]] = []
     text, original = folded.text, folded.original
-    for match in _FOLDED_NUMBER.finditer(text):
+    for match in numbers.finditer(text):
         number = match.start() + 1
         if not any(abs(cue - number) <= _CUE_REACH for cue, _ in cues):
             continue
@@ -237,28 +242,17 @@ def figures_in(text: str, field: TextField, start: int, end: int) -> list[Figure
             first = i - 1
         found = _kind(tokens, first, number.end)
         if found is not None:
-            if number.vague:
-                qualifier = FigureQualifier.VAGUE
-            elif qualifier is None:
-                qualifier = (
-                    FigureQualifier.AT_LEAST
-                    if number.ranged
-                    else FigureQualifier.ABOUT
-                    if number.about
-                    else FigureQualifier.EXACT
-                )
-            begin, finish = tokens.starts[first], tokens.ends[number.end - 1]
-            cue = found[1]
+            if number.vague or qualifier is None:
+                qualifier = implied_qualifier(number)
             figures.append(
-                Figure(
-                    kind=found[0],
+                figure_over(
+                    text,
+                    field,
+                    tokens,
+                    found=found,
                     value=number.value,
                     qualifier=qualifier,
-                    text=text[begin:finish],
-                    field=field,
-                    start=begin,
-                    end=finish,
-                    cue=text[tokens.starts[cue] : tokens.ends[cue]],
+                    span=(first, number.end),
                 )
             )
         i = number.end

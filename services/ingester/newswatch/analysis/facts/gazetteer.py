@@ -5,7 +5,8 @@ The file (``defaults/gazetteer.yaml``, whose header documents the format) is val
 pydantic models here; ``compile_gazetteer`` turns every name in every language into a keyword
 (``analysis.keywords``), like theme terms: the last word of a name takes the endings of its
 language, the first word of an Arabic-script name its proclitics. The figure cue words
-(``figure_words.CUE_WORDS``) are keywords of the same automaton, so the one scan that finds
+(``figure_words.CUE_WORDS`` for English, each other language's ``Lexicon.cues`` under its own
+id, ``language_cue``) are keywords of the same automaton, so the one scan that finds
 names also says whether a field is worth reading for figures.
 """
 
@@ -15,6 +16,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from newswatch.analysis.facts.figure_languages import VOCABULARIES
+from newswatch.analysis.facts.figure_vocabulary import Lexicon, compile_vocabulary
 from newswatch.analysis.facts.figure_words import CUE_WORDS
 from newswatch.analysis.keywords import Keywords, KeywordsBuilder
 from newswatch.analysis.morphology import parse_term, word_forms
@@ -24,7 +27,14 @@ from newswatch.common.config_files import bundled_file, load_yaml_model
 from newswatch_schemas import ActorKind, PlaceKind
 
 CUE: Final = -1
-"""The keyword id of every figure cue word."""
+"""The keyword id of every English figure cue word."""
+
+
+def language_cue(index: int) -> int:
+    """The keyword id of the figure cue words of ``Gazetteer.lexicons[index]``."""
+    return CUE - 1 - index
+
+
 ACTOR, PLACE, IGNORE = range(3)
 """What a compiled name names."""
 
@@ -172,6 +182,8 @@ class Gazetteer:
     places: tuple[PlaceInfo, ...]
     markers: tuple[tuple[PlaceKind, tuple[str, ...], tuple[str, ...]], ...]
     """Per place kind: phrases before the name (`` province of``), after it (`` province ``)."""
+    lexicons: tuple[Lexicon, ...] = ()
+    """The figure vocabularies of the languages other than English, compiled."""
 
 
 def compile_gazetteer(path: Path | None = None) -> Gazetteer:
@@ -214,6 +226,10 @@ def compile_gazetteer(path: Path | None = None) -> Gazetteer:
     add(IGNORE, 0, spec.ignore)
     for word in CUE_WORDS:
         keywords.add(word, CUE, None)
+    lexicons = tuple(compile_vocabulary(vocabulary) for vocabulary in VOCABULARIES)
+    for index, lexicon in enumerate(lexicons):
+        for body, endings in lexicon.cues:
+            keywords.add(body, language_cue(index), endings)
     markers = tuple(
         (
             kind,
@@ -222,7 +238,9 @@ def compile_gazetteer(path: Path | None = None) -> Gazetteer:
         )
         for kind, marker in spec.markers.items()
     )
-    return Gazetteer(keywords.build(), tuple(names), tuple(spec.actors), tuple(places), markers)
+    return Gazetteer(
+        keywords.build(), tuple(names), tuple(spec.actors), tuple(places), markers, lexicons
+    )
 
 
 def _slug(name: str) -> str:

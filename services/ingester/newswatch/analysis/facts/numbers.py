@@ -27,7 +27,7 @@ from newswatch.analysis.facts.figure_words import (
     UNITS,
     VAGUE,
 )
-from newswatch_schemas import FigureQualifier
+from newswatch_schemas import Figure, FigureKind, FigureQualifier, TextField
 
 _TOKEN: Final = re.compile(
     r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -234,3 +234,40 @@ def qualifier_before(tokens: Tokens, i: int) -> tuple[FigureQualifier | None, in
         if qualifier is not None:
             return qualifier, i - size
     return None, i
+
+
+def implied_qualifier(number: Number) -> FigureQualifier:
+    """The qualifier a number phrase says by itself when none stands next to it: vague for a
+    vague quantity, at_least for a range, about for an approximate one, else exact."""
+    if number.vague:
+        return FigureQualifier.VAGUE
+    if number.ranged:
+        return FigureQualifier.AT_LEAST
+    return FigureQualifier.ABOUT if number.about else FigureQualifier.EXACT
+
+
+def figure_over(
+    text: str,
+    field: TextField,
+    tokens: Tokens,
+    *,
+    found: tuple[FigureKind, int],
+    value: int,
+    qualifier: FigureQualifier,
+    span: tuple[int, int],
+) -> Figure:
+    """The figure of kind ``found[0]`` decided by token ``found[1]`` (its cue), written over
+    the tokens ``span`` (first, past-the-end) of ``text``."""
+    first, last = span
+    begin, finish = tokens.starts[first], tokens.ends[last - 1]
+    cue = found[1]
+    return Figure(
+        kind=found[0],
+        value=value,
+        qualifier=qualifier,
+        text=text[begin:finish],
+        field=field,
+        start=begin,
+        end=finish,
+        cue=text[tokens.starts[cue] : tokens.ends[cue]],
+    )
