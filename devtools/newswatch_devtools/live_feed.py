@@ -19,11 +19,14 @@ FEEDS_TOPIC_PARTITIONS = 3
 
 
 class LiveFeeds:
-    """``/live/<n>.xml`` for n in range(feeds), each gaining ``rate`` items per second."""
+    """``/live/<n>.xml`` for n in range(feeds), each gaining ``rate`` items per second; with a
+    ``window``, each document holds only the latest ``window`` items, as most real feeds do
+    (an item not fetched before it rotates out is never seen)."""
 
-    def __init__(self, feeds: int, rate: float) -> None:
+    def __init__(self, feeds: int, rate: float, window: int | None = None) -> None:
         self.feeds = feeds
         self.rate = rate
+        self.window = window
         self._started = time.monotonic()
         self._frozen_at: float | None = None
         self.served = [0] * feeds
@@ -54,7 +57,8 @@ class LiveFeeds:
         count = self.count()
         with self._lock:
             self.served[number] = max(self.served[number], count)
-        return rss(*(good_item(f"live-{number}-{n}") for n in reversed(range(count))))
+        first = 0 if self.window is None else max(0, count - self.window)
+        return rss(*(good_item(f"live-{number}-{n}") for n in reversed(range(first, count))))
 
     def url(self, number: int) -> str:
         """URL of feed ``number``, with a query that puts it in its partition (see above)."""
@@ -67,7 +71,7 @@ class LiveFeeds:
         raise LookupError(f"no query puts {base} in its partition")
 
     def expected_urls(self) -> set[str]:
-        """Item URLs of every item that exists now: each feed keeps all its items, so once the
+        """Item URLs of every item that has appeared so far (in a windowed feed too): once the
         feeds are frozen, every one of them must eventually reach Kafka."""
         return {
             f"http://hostile.test/live-{number}-{n}"

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,15 @@ LOCAL_FEEDS_ALLOWED = {"NEWSWATCH_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}
 """Test feed servers listen on loopback, which the fetcher refuses unless allowed."""
 
 
+def own_spool(directory: Path | None = None) -> dict[str, str]:
+    """The spool directory of one run (a new temporary one unless given), so that no test
+    sends records another left in a shared spool; kept if the caller's environment set one."""
+    if "NEWSWATCH_SPOOL_DIR" in os.environ:
+        return {}
+    chosen = directory or Path(tempfile.mkdtemp(prefix="newswatch-spool-"))
+    return {"NEWSWATCH_SPOOL_DIR": str(chosen)}
+
+
 def run_newswatch(
     *args: str, environment: dict[str, str] | None = None, stdin: str = "", timeout_s: float = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -32,7 +42,7 @@ def run_newswatch(
         capture_output=True,
         text=True,
         timeout=timeout_s,
-        env={**os.environ, **LOCAL_FEEDS_ALLOWED, **(environment or {})},
+        env={**os.environ, **LOCAL_FEEDS_ALLOWED, **own_spool(), **(environment or {})},
         check=False,
     )
 
@@ -62,11 +72,18 @@ def run_once_to_stdout(
 class Service:
     """``newswatch run ...`` in a child process, with its stderr captured to a file."""
 
-    def __init__(self, args: list[str], log_path: Path, metrics_port: int) -> None:
+    def __init__(
+        self, args: list[str], log_path: Path, metrics_port: int, spool_dir: Path | None = None
+    ) -> None:
         self.metrics_port = metrics_port
         self.log_path = log_path
         self._log = log_path.open("wb")
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **LOCAL_FEEDS_ALLOWED}
+        environment = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            **LOCAL_FEEDS_ALLOWED,
+            **own_spool(spool_dir or log_path.parent / "spool"),
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -12,7 +12,7 @@ from pathlib import Path
 from newswatch_devtools.kafka_reader import read_all
 from newswatch_devtools.live_feed import LiveFeeds
 from newswatch_devtools.ports import free_port
-from newswatch_devtools.service import Service
+from newswatch_devtools.service import Service, ServiceError
 
 Report = Callable[[str], None]
 """Prints a line in the test run's output (the ``report`` fixture)."""
@@ -53,12 +53,14 @@ class Run:
         self.config_file.write_text(json.dumps(config))
         self.starts = 0
 
-    def start(self) -> Service:
+    def start(self, spool: str = "spool") -> Service:
+        """Start an ingester; replicas running at once need a ``spool`` directory each."""
         self.starts += 1
         return Service(
             ["--config", str(self.config_file)],
             self.tmp_path / f"ingester-{self.starts}.log",
             free_port(),
+            spool_dir=self.tmp_path / spool,
         )
 
     def keys_once_all_arrived(self, expected: set[str]) -> Counter[str]:
@@ -107,3 +109,22 @@ def tally(expected: set[str], keys: Counter[str]) -> Tally:
     counts = Tally(served=len(expected), records=sum(keys.values()), distinct=len(keys))
     assert counts.distinct == counts.served, counts.line()
     return counts
+
+
+def wait_for_status(service: Service, status: str, timeout_s: float = 60.0) -> None:
+    """Wait until ``/readyz`` says ``status`` ("ok", "degraded: spooling", ...)."""
+    deadline = time.monotonic() + timeout_s
+    last = ""
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise ServiceError(f"service exited early:\n{service.logs()}")
+        try:
+            _, body = service.get("/readyz")
+        except OSError as error:  # not listening yet
+            last = str(error)
+        else:
+            last = json.loads(body).get("status", "")
+        if last == status:
+            return
+        time.sleep(0.2)
+    raise ServiceError(f"/readyz status never became {status!r} (last: {last!r})")

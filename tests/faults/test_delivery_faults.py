@@ -21,6 +21,7 @@ from tests.faults.fault_run import (
     Run,
     served_then_frozen,
     tally,
+    wait_for_status,
 )
 
 pytestmark = pytest.mark.integration
@@ -71,17 +72,6 @@ def test_ingester_sigkill_and_restart_lose_nothing(
     assert counts.duplicates <= SIGKILL_DUPLICATE_BOUND
 
 
-@pytest.fixture
-def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
-    """A broker this test may kill; the session's shared broker stays up."""
-    broker = LocalBroker(tmp_path_factory.mktemp("own-kafka"))
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
 def test_broker_sigkill_and_restart_lose_nothing(
     tmp_path: Path, live: LiveFeeds, own_broker: LocalBroker, report: Report
 ) -> None:
@@ -118,7 +108,7 @@ def test_broker_away_longer_than_the_buffer_holds(
         service.wait_for("/readyz", 200)
         time.sleep(2)
         broker.stop()
-        service.wait_for("/readyz", 503, timeout_s=40)
+        wait_for_status(service, "degraded: spooling", timeout_s=40)
         outage_started = time.monotonic()
         peak_unacked = 0.0
         while time.monotonic() - outage_started < 15:
@@ -126,7 +116,7 @@ def test_broker_away_longer_than_the_buffer_holds(
             time.sleep(0.5)
         existing_during_outage = live.count() * FEEDS
         broker.restart()
-        service.wait_for("/readyz", 200, timeout_s=60)
+        wait_for_status(service, "ok", timeout_s=60)
         expected = served_then_frozen(live, 2)
         keys = run.keys_once_all_arrived(expected)
         assert service.terminate() == 0, service.logs()

@@ -59,7 +59,7 @@ def test_two_replicas_share_the_feeds_and_one_takes_over_when_the_other_dies(
     run = Run(
         tmp_path, live, kafka_bootstrap, kafka_session_timeout_seconds=SESSION_TIMEOUT_SECONDS
     )
-    with run.start() as first, run.start() as second:
+    with run.start("spool-first") as first, run.start("spool-second") as second:
         first.wait_for("/readyz", 200)
         second.wait_for("/readyz", 200)
         wait_until(

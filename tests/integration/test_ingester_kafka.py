@@ -155,7 +155,7 @@ def test_items_reach_kafka_once_with_cloudevents_headers(
     assert any(event.get("event") == "stopped" for event in events)
 
 
-def test_not_ready_without_kafka_and_sigterm_exits_cleanly(
+def test_without_kafka_it_polls_into_the_spool_says_degraded_and_exits_cleanly(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     serve_fixture_feeds(feed_server)
@@ -163,10 +163,13 @@ def test_not_ready_without_kafka_and_sigterm_exits_cleanly(
     unreachable = f"127.0.0.1:{free_port()}"
     args = ["--feeds", str(feeds_file), "--bootstrap-servers", unreachable, "--log-format", "json"]
     with Service(args, tmp_path / "service.log", free_port()) as service:
-        body = service.wait_for("/readyz", 503)
-        assert json.loads(body)["reason"] == "kafka not reachable"
+        body = json.loads(service.wait_for("/readyz", 200))
+        assert (body["ready"], body["status"]) == (True, "degraded: spooling")
         assert service.get("/healthz")[0] == 200
         assert service.metric("newswatch_feeds_configured") == 3
+        # the matched items, the rejection and the checkpoints wait in the spool
+        service.wait_for_metric("newswatch_spool_records", 4 + 1 + 3, timeout_s=90)
+        assert service.metric("newswatch_spool_bytes") > 0
         assert service.terminate() == 0, service.logs()
         assert any(e.get("event") == "kafka not reachable; retrying" for e in service.log_events())
-    assert feed_server.requests == {}, "polled feeds although nothing could be published"
+    assert len(feed_server.requests) == 3, "the feeds were not polled while Kafka was away"

@@ -165,6 +165,20 @@ def test_data_lives_in_named_volumes_and_configuration_is_mounted_read_only() ->
     assert {"prometheus-data", "alertmanager-data", "grafana-data", "kafka-data"} <= declared
 
 
+def test_each_ingesters_spool_lives_on_its_named_volume_where_the_image_points() -> None:
+    dockerfile = (ROOT / "services" / "ingester" / "Dockerfile").read_text(encoding="utf-8")
+    [spool_dir] = re.findall(r"NEWSWATCH_SPOOL_DIR=(\S+)", dockerfile)
+    services = compose()["services"]
+    mounts = {
+        name: [m for m in services[name]["volumes"] if m.endswith(f":{spool_dir}")]
+        for name in ("ingester", "ingester-demo")
+    }
+    assert mounts == {
+        "ingester": [f"ingester-spool:{spool_dir}"],
+        "ingester-demo": [f"ingester-demo-spool:{spool_dir}"],
+    }
+
+
 def test_ingesters_get_longer_to_stop_than_the_producer_flush() -> None:
     flush = KafkaSettings.model_fields["shutdown_flush_seconds"].default
     ingesters = {

@@ -30,6 +30,7 @@ EXPECTED_ALERTS = {
     "FeedDown",
     "AllFeedsStale",
     "KafkaPublishFailing",
+    "KafkaAwaySpooling",
     "IngesterDown",
 }
 SEVERITIES = {"critical", "warning", "info"}

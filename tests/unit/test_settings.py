@@ -186,7 +186,7 @@ def test_every_section_field_has_exactly_one_flat_name() -> None:
     assert places == fields
     own = set(Settings.model_fields) - set(SECTIONS)
     assert not own & set(FLAT_NAMES)
-    assert set(SECTIONS) == {"kafka", "fetch", "schedule", "text", "stories"}
+    assert set(SECTIONS) == {"kafka", "spool", "fetch", "schedule", "text", "stories"}
 
 
 def readme_variables() -> list[str]:

@@ -19,12 +19,13 @@ from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
-from newswatch.common.errors import ExitCode, StartupError
+from newswatch.common.errors import ExitCode, SpoolError, StartupError
 from newswatch.common.feeds import FeedConfig, load_feeds
-from newswatch.kafka.checkpoints import KafkaCheckpoints
-from newswatch.kafka.client import ensure_topics, kafka_client_config
+from newswatch.common.stopping import sleep_unless_stopped
+from newswatch.kafka.client import kafka_client_config
 from newswatch.kafka.config import KafkaSettings
-from newswatch.kafka.sink import KafkaSink, connect_kafka
+from newswatch.kafka.producer import AckedProducer
+from newswatch.kafka.spooled_sink import SpooledSink, connect_producer, open_spooled_sink
 from newswatch.kafka.topics import TopicNames
 from newswatch.local.memory import MemoryCheckpoints
 from newswatch.local.stdout_sink import StdoutSink
@@ -36,13 +37,11 @@ from newswatch.service.feed_sources import FeedsFile, FleetFeeds, StaticFeeds
 from newswatch.service.first_pass import all_failed, failure_hint
 from newswatch.service.fleet_stories import FleetStories
 from newswatch.service.following import following_the_fleet
-from newswatch.service.supervisor import sleep_unless_stopped
 from newswatch.settings import Settings
 
 log = structlog.get_logger("newswatch.app")
 
 HEARTBEAT_SECONDS = 5.0
-MAX_CONNECT_BACKOFF_SECONDS = 30.0
 KAFKA_HINT = (
     "start a local broker with `make kafka-up`, or point --bootstrap-servers "
     "(NEWSWATCH_KAFKA_BOOTSTRAP_SERVERS) at yours"
@@ -144,9 +143,6 @@ class Service:
         heartbeat = asyncio.create_task(_beat(self.health, self.stop))
         try:
             parts = await self._open_parts(mode)
-            if parts is None:
-                return 0
-            self.health.sink_ready = parts.sink.is_ready
             async with (
                 self._following(),
                 assemble(
@@ -185,26 +181,32 @@ class Service:
                 exit_code=ExitCode.PORT_UNAVAILABLE,
             ) from error
 
-    async def _open_parts(self, mode: RunMode) -> Parts | None:
-        """The source, sink and store of ``mode``; None when stopped before Kafka answered."""
+    async def _open_parts(self, mode: RunMode) -> Parts:
+        """The source, sink and store of ``mode``.
+
+        To Kafka, every record goes through the spool. ``--once`` connects first (and fails
+        with ``StartupError`` when Kafka does not answer); the service starts without Kafka,
+        polling into the spool, and its drainer connects when Kafka answers.
+        """
         feeds = self.configuration.feeds
         if mode is RunMode.ONCE_TO_STDOUT:
             return Parts(StaticFeeds(feeds), StdoutSink(), MemoryCheckpoints())
-        kafka = await _connect_kafka(
-            self.settings.kafka,
-            topics=self.topics,
-            theme_names=self.configuration.theme_names,
-            metrics=self.metrics,
-            stop=self.stop,
-            retry=not mode.once,
-        )
-        if kafka is None:
-            return None
-        sink, store = kafka
+        producer = None
         if mode is RunMode.ONCE_TO_KAFKA:
-            return Parts(StaticFeeds(feeds), sink, store)
+            producer = await _connect_once(
+                self.settings.kafka,
+                topics=self.topics,
+                theme_names=self.configuration.theme_names,
+                metrics=self.metrics,
+            )
+        sink = self._spooled_sink(producer)
+        sink.start()
+        self.health.sink_ready = sink.has_room
+        self.health.sink_status = sink.status
+        if mode is RunMode.ONCE_TO_KAFKA:
+            return Parts(StaticFeeds(feeds), sink, sink)
         self.stories = FleetStories.build(self.settings, sink, self.metrics, self.topics)
-        return Parts(self._fleet(self.stories), sink, store)
+        return Parts(self._fleet(sink, self.stories), sink, sink)
 
     def _following(self) -> AbstractAsyncContextManager[object]:
         """A replica of the fleet rebuilds its stories from Kafka before it publishes, and
@@ -220,7 +222,24 @@ class Service:
             stop=self.stop,
         )
 
-    def _fleet(self, stories: FleetStories) -> FleetFeeds:
+    def _spooled_sink(self, producer: AckedProducer | None) -> SpooledSink:
+        try:
+            return open_spooled_sink(
+                self.settings.kafka,
+                self.settings.spool,
+                topics=self.topics,
+                theme_names=self.configuration.theme_names,
+                metrics=self.metrics,
+                producer=producer,
+                hint=KAFKA_HINT,
+            )
+        except SpoolError as error:
+            raise StartupError(
+                f"{error}; point spool_dir (NEWSWATCH_SPOOL_DIR) at a writable directory",
+                exit_code=ExitCode.CONFIG_ERROR,
+            ) from error
+
+    def _fleet(self, held: SpooledSink, stories: FleetStories) -> FleetFeeds:
         """The service's feed source: the feeds file, shared by the replicas' group; it tells
         ``stories`` which partitions (so which stories' bursts) this replica holds."""
         settings = self.settings
@@ -235,54 +254,31 @@ class Service:
             topic=self.topics.feeds,
             group_id=settings.kafka.fleet_group_id(),
             session_timeout_ms=int(settings.kafka.session_timeout_seconds * 1000),
+            held=held,
             owned=stories.set_ownership,
         )
 
 
-async def _connect_kafka(
-    settings: KafkaSettings,
-    *,
-    topics: TopicNames,
-    theme_names: list[str],
-    metrics: Metrics,
-    stop: asyncio.Event,
-    retry: bool,
-) -> tuple[KafkaSink, KafkaCheckpoints] | None:
-    """The Kafka sink and store; with ``retry``, retry with backoff until the cluster
-    answers or we are stopped (None); without, ``StartupError`` at the first failure.
+async def _connect_once(
+    settings: KafkaSettings, *, topics: TopicNames, theme_names: list[str], metrics: Metrics
+) -> AckedProducer:
+    """The producer of a ``--once`` pass; ``StartupError`` when Kafka does not answer.
 
-    kafka-python's own connection errors are held back meanwhile: one line of ours per
-    attempt says which address was tried and what to do.
+    kafka-python's own connection errors are held back: one line of ours says which address
+    was tried and what to do.
     """
-    delay = 1.0
-    while not stop.is_set():
-        try:
-            with quieted("kafka"):
-                created = await asyncio.to_thread(
-                    ensure_topics, settings, topics.all_topics(theme_names), topics.compacted()
-                )
-                connected = await asyncio.to_thread(connect_kafka, settings, topics, metrics)
-        except KafkaError as error:
-            if not retry:
-                raise StartupError(
-                    f"Kafka not reachable at {settings.bootstrap_servers} ({error}); {KAFKA_HINT}",
-                    exit_code=ExitCode.KAFKA_UNREACHABLE,
-                ) from error
-            log.warning(
-                "kafka not reachable; retrying",
-                bootstrap_servers=settings.bootstrap_servers,
-                error=str(error),
-                retry_in_s=delay,
-                hint=KAFKA_HINT,
+    try:
+        with quieted("kafka"):
+            producer = await asyncio.to_thread(
+                connect_producer, settings, topics, theme_names, metrics
             )
-            if not await sleep_unless_stopped(stop, delay):
-                delay = min(delay * 2, MAX_CONNECT_BACKOFF_SECONDS)
-            continue
-        if created:
-            log.info("created topics", topics=created)
-        log.info("connected to kafka", bootstrap_servers=settings.bootstrap_servers)
-        return connected
-    return None
+    except KafkaError as error:
+        raise StartupError(
+            f"Kafka not reachable at {settings.bootstrap_servers} ({error}); {KAFKA_HINT}",
+            exit_code=ExitCode.KAFKA_UNREACHABLE,
+        ) from error
+    log.info("connected to kafka", bootstrap_servers=settings.bootstrap_servers)
+    return producer
 
 
 def _once_exit_code(statuses: Iterable[str]) -> int:

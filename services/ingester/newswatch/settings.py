@@ -1,6 +1,6 @@
 """The service's settings: its own few knobs, and the components' sections composed.
 
-Each component owns its section's model (``kafka.config.KafkaSettings``,
+Each component owns its section's model (``kafka.config.KafkaSettings`` and ``SpoolSettings``,
 ``fetching.config.FetchSettings`` and ``ScheduleSettings``, ``analysis.config.TextSettings``
 and ``StorySettings``) and is handed that section as it is: ``settings.kafka``, ...
 
@@ -36,7 +36,7 @@ from pydantic_settings import (
 from newswatch.analysis.config import StorySettings, TextSettings
 from newswatch.common.errors import ConfigError
 from newswatch.fetching.config import FetchSettings, ScheduleSettings
-from newswatch.kafka.config import KafkaSettings
+from newswatch.kafka.config import KafkaSettings, SpoolSettings
 
 ENV_PREFIX = "NEWSWATCH_"
 CONFIG_FILE_VARIABLE = "NEWSWATCH_CONFIG_FILE"
@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    spool: SpoolSettings = Field(default_factory=SpoolSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     text: TextSettings = Field(default_factory=TextSettings)
@@ -147,6 +148,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
         "max_unacked_records",
         "shutdown_flush_seconds",
     ),
+    **_named("spool", "spool_", "dir", "max_bytes"),
     **_named(
         "fetch",
         "",

@@ -8,6 +8,7 @@ NewswatchError
 │   └── ParseError       the body is not a feed we can read
 ├── EntryRejectedError        one entry cannot be normalised; it goes to the dead-letter topic
 ├── PublishError         Kafka did not acknowledge a record
+├── SpoolError           the on-disk spool could not be opened or written (path)
 └── KafkaReadError       a topic could not be read (``newswatch tail``)
     ├── KafkaUnreachableError   no broker answered at the bootstrap address
     └── TopicMissingError       a topic to read does not exist
@@ -138,6 +139,14 @@ class PublishError(NewswatchError):
     def __init__(self, message: str, *, topic: str) -> None:
         self.topic = topic
         super().__init__(f"{topic}: {message}")
+
+
+class SpoolError(NewswatchError):
+    """The on-disk spool could not be opened or written; ``path`` says which file."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
 
 
 class KafkaReadError(NewswatchError):

@@ -10,6 +10,10 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newswatch.kafka.config import KafkaSettings
 
+RECONNECT_BACKOFF_MS = 100
+RECONNECT_BACKOFF_MAX_MS = 1_000
+RETRY_BACKOFF_MS = 100
+
 
 def kafka_client_config(settings: KafkaSettings) -> dict[str, Any]:
     """Connection settings shared by every Kafka client of the service (secrets included)."""
@@ -18,6 +22,11 @@ def kafka_client_config(settings: KafkaSettings) -> dict[str, Any]:
         "client_id": settings.client_id,
         "security_protocol": settings.security_protocol,
         "bootstrap_timeout_ms": 10_000,
+        # kafka-python waits up to 30 s between reconnection attempts by default; a broker
+        # that is back must be used again within 2 s (the spool drains as soon as it answers).
+        "reconnect_backoff_ms": RECONNECT_BACKOFF_MS,
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
+        "retry_backoff_ms": RETRY_BACKOFF_MS,
     }
     if settings.security_protocol.startswith("SASL_"):
         config["sasl_mechanism"] = settings.sasl_mechanism

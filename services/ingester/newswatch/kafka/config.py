@@ -90,3 +90,29 @@ class KafkaSettings(BaseModel):
     def fleet_group_id(self) -> str:
         """The consumer group the replicas share feeds in: the setting, or the prefix's."""
         return self.group_id or f"{self.topic_prefix}.ingesters"
+
+
+DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
+
+
+class SpoolSettings(BaseModel):
+    """Where the on-disk spool between analysis and Kafka lives, and how large it may grow."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dir: Path = Field(
+        Path(".newswatch-spool"),
+        description=(
+            "Directory of the spool; its file is <topic_prefix>.spool.db. The container image"
+            " sets /var/lib/newswatch/spool (the ingester-spool volume)."
+        ),
+    )
+    max_bytes: int = Field(
+        DEFAULT_SPOOL_MAX_BYTES,
+        ge=4096,
+        description="Record bytes the spool may hold; polling pauses at the limit.",
+    )
+
+    def path(self, topic_prefix: str) -> Path:
+        """The spool file of a topic prefix."""
+        return self.dir / f"{topic_prefix}.spool.db"

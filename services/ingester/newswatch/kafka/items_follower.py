@@ -73,12 +73,18 @@ class TopicFollower:
         self._apply = apply
         self._loop = loop
         self._rebuilt: Future[Rebuild] = Future()
+        self._placed: Future[None] = Future()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="newswatch-follower", daemon=True)
 
     def start(self) -> None:
         """Start reading."""
         self._thread.start()
+
+    async def placed(self) -> bool:
+        """True once Kafka answered and the follower knows where the rebuild starts and ends."""
+        await asyncio.wrap_future(self._placed)
+        return True
 
     async def rebuilt(self) -> Rebuild:
         """Once the records that were in the topics at the start are applied: how many."""
@@ -100,12 +106,14 @@ class TopicFollower:
                     log.warning("topics not readable yet; retrying", error=repr(error))
                     self._closed.wait(RETRY_SECONDS)
             if consumer is not None:
+                self._placed.set_result(None)
                 self._follow(consumer, ends, started)
         finally:
             if consumer is not None:
                 consumer.close()
-            if not self._rebuilt.done():
-                self._rebuilt.cancel()
+            for waiting in (self._placed, self._rebuilt):
+                if not waiting.done():
+                    waiting.cancel()
 
     def _place(self) -> tuple[KafkaConsumer, dict[TopicPartition, int]]:
         """A consumer on every partition, at ``since_ms``; the end offsets now."""

@@ -6,7 +6,7 @@ polling behind it.
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +64,18 @@ class AckedProducer:
         )
 
     @classmethod
-    def connect(cls, settings: KafkaSettings, metrics: Metrics) -> "AckedProducer":
-        """Open the producer (idempotent, acks=all). Blocks until the cluster answers."""
+    def connect(
+        cls, settings: KafkaSettings, metrics: Metrics, topics: Sequence[str] = ()
+    ) -> "AckedProducer":
+        """Open the producer (idempotent, acks=all). Blocks until the cluster answers.
+
+        The metadata of ``topics`` is fetched at once: a first send to a topic whose metadata
+        is unknown would block the event loop while the broker is away.
+        """
         config = kafka_client_config(settings)
 
         def make_producer() -> Any:
-            return KafkaProducer(
+            producer = KafkaProducer(
                 **config,
                 acks="all",
                 enable_idempotence=True,
@@ -80,6 +86,9 @@ class AckedProducer:
                 request_timeout_ms=int(settings.request_timeout_seconds * 1000),
                 delivery_timeout_ms=int(settings.delivery_timeout_seconds * 1000),
             )
+            for topic in topics:
+                producer.partitions_for(topic)
+            return producer
 
         probe = ClusterProbe(KafkaAdminClient(**config, request_timeout_ms=5_000))
         return cls(make_producer, probe, metrics, settings)

@@ -1,19 +1,16 @@
-"""The Kafka event sink: the last stage, where an item is done only once Kafka confirms it.
+"""The records the service sends to Kafka, built in one place: what the spool stores is exactly
+what Kafka gets.
 
-``KafkaSink`` sends each item to ``<prefix>.items`` and to one ``<prefix>.theme.<theme>``
-topic per theme, in CloudEvents binary mode, and returns only when every copy is
-acknowledged (``AckedProducer``: acks=all, idempotent, a bounded number unacknowledged).
-Rejected entries go to the dead-letter topic, story bursts to the alerts topic. The feeds'
-checkpoints go through the same producer (``checkpoints.KafkaCheckpoints``).
+Each item goes to ``<prefix>.items`` and to one ``<prefix>.theme.<theme>`` topic per theme,
+in CloudEvents binary mode, keyed by the item id. Rejected entries go to the dead-letter
+topic, story bursts to the alerts topic (keyed by story), and the feeds' checkpoints to the
+compacted state topic (keyed by the feed's state key).
 """
 
-import time
+from dataclasses import dataclass
 
-from newswatch.kafka.checkpoints import KafkaCheckpoints
-from newswatch.kafka.config import KafkaSettings
-from newswatch.kafka.producer import AckedProducer
+from newswatch.common.checkpoint import FeedCheckpoint, encode
 from newswatch.kafka.topics import TopicNames
-from newswatch.observability.metrics import Metrics
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 from newswatch_schemas.cloudevents import (
     binary_headers,
@@ -22,64 +19,62 @@ from newswatch_schemas.cloudevents import (
     rejected_attributes,
 )
 
+Headers = list[tuple[str, bytes]]
 
-class KafkaSink:
-    """Publishes events to Kafka through one ``AckedProducer``, which it closes."""
 
-    def __init__(self, producer: AckedProducer, topics: TopicNames, metrics: Metrics) -> None:
-        self._producer = producer
-        self._topics = topics
-        self._metrics = metrics
+@dataclass(frozen=True, slots=True)
+class OutgoingRecord:
+    """One Kafka record as it will be sent: topic, key, value and headers."""
 
-    async def publish_item(self, item: NewsItem) -> None:
-        """Send the item to the items topic and its theme topics; wait for every ack."""
-        value = item.model_dump_json().encode("utf-8")
-        headers = binary_headers(item_attributes(item))
-        key = item.id.encode("ascii")
-        destinations = [self._topics.items, *(self._topics.theme(m.theme) for m in item.themes)]
-        sends = [await self._producer.submit(topic, key, value, headers) for topic in destinations]
-        failures = [
-            error for send in sends if (error := await self._producer.settle(send)) is not None
-        ]
-        if failures:
-            raise failures[0]
-        if not item.published_at_estimated:
-            self._metrics.pipeline_delay.observe(time.time() - item.published_at.timestamp())
+    topic: str
+    key: bytes
+    value: bytes
+    headers: Headers
 
-    async def publish_rejected(self, rejected: RejectedEntry) -> None:
-        """Send the rejected entry to the dead-letter topic; wait for the ack."""
-        await self._producer.send(
-            self._topics.dead_letters,
+    @property
+    def size(self) -> int:
+        """Bytes the record takes: what the spool's size limit counts."""
+        return (
+            len(self.topic)
+            + len(self.key)
+            + len(self.value)
+            + sum(len(name) + len(value) for name, value in self.headers)
+        )
+
+
+def item_records(item: NewsItem, topics: TopicNames) -> list[OutgoingRecord]:
+    """The item's copy for the items topic, then one per theme topic."""
+    value = item.model_dump_json().encode("utf-8")
+    headers = binary_headers(item_attributes(item))
+    key = item.id.encode("ascii")
+    destinations = [topics.items, *(topics.theme(match.theme) for match in item.themes)]
+    return [OutgoingRecord(topic, key, value, headers) for topic in destinations]
+
+
+def rejected_records(rejected: RejectedEntry, topics: TopicNames) -> list[OutgoingRecord]:
+    """The rejected entry's record for the dead-letter topic."""
+    return [
+        OutgoingRecord(
+            topics.dead_letters,
             rejected.id.encode("ascii"),
             rejected.model_dump_json().encode("utf-8"),
             binary_headers(rejected_attributes(rejected)),
         )
+    ]
 
-    async def publish_burst(self, burst: StoryBurst) -> None:
-        """Send the burst to the alerts topic, keyed by story; wait for the ack."""
-        await self._producer.send(
-            self._topics.alerts,
+
+def burst_records(burst: StoryBurst, topics: TopicNames) -> list[OutgoingRecord]:
+    """The burst's record for the alerts topic, keyed by story."""
+    return [
+        OutgoingRecord(
+            topics.alerts,
             burst.story_id.encode("ascii"),
             burst.model_dump_json().encode("utf-8"),
             binary_headers(burst_attributes(burst)),
         )
-
-    def is_ready(self) -> bool:
-        """True while the cluster has answered recently."""
-        return self._producer.is_ready()
-
-    async def close(self) -> None:
-        """Flush pending records within the shutdown budget, then close the producer."""
-        await self._producer.close()
+    ]
 
 
-def connect_kafka(
-    settings: KafkaSettings, topics: TopicNames, metrics: Metrics
-) -> tuple[KafkaSink, KafkaCheckpoints]:
-    """The Kafka event sink and checkpoint store, sharing one producer. Blocks until the
-    cluster answers (run it in a thread)."""
-    producer = AckedProducer.connect(settings, metrics)
-    return (
-        KafkaSink(producer, topics, metrics),
-        KafkaCheckpoints(producer, settings, topics.state),
-    )
+def checkpoint_records(checkpoint: FeedCheckpoint, topics: TopicNames) -> list[OutgoingRecord]:
+    """The checkpoint's record for the compacted state topic, keyed by the feed's state key."""
+    return [OutgoingRecord(topics.state, checkpoint.key(), encode(checkpoint), [])]

@@ -1,7 +1,8 @@
 """The HTTP port: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for orchestrators.
 
 ``/healthz`` (liveness) answers 200 while the event loop keeps beating; ``/readyz`` answers 200
-only when the configuration is loaded and Kafka answers, 503 with the reason otherwise;
+while the configuration is loaded and the sink takes events (Kafka, or the spool while Kafka
+is away: then the body's ``status`` says "degraded: spooling"), 503 with the reason otherwise;
 ``/feeds`` returns every feed's health as JSON (what ``newswatch feeds`` shows).
 """
 
@@ -27,6 +28,7 @@ class HealthState:
     def __init__(self) -> None:
         self.config_loaded = False
         self.sink_ready: Callable[[], bool] = lambda: False
+        self.sink_status: Callable[[], str] = str
         self.feeds: Callable[[], list[dict[str, Any]]] = list
         self._last_beat = time.monotonic()
 
@@ -43,8 +45,12 @@ class HealthState:
         if not self.config_loaded:
             return "configuration not loaded"
         if not self.sink_ready():
-            return "kafka not reachable"
+            return self.sink_status() or "kafka not reachable"
         return ""
+
+    def status(self) -> str:
+        """ "ok", or what is degraded while the service still collects ("degraded: spooling")."""
+        return self.sink_status() or "ok"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -70,9 +76,8 @@ def make_app(registry: CollectorRegistry, state: HealthState) -> Callable[..., I
             return _json(start_response, 200 if alive else 503, {"alive": alive})
         if path == "/readyz":
             reason = state.not_ready_reason()
-            return _json(
-                start_response, 503 if reason else 200, {"ready": not reason, "reason": reason}
-            )
+            body = {"ready": not reason, "reason": reason, "status": state.status()}
+            return _json(start_response, 503 if reason else 200, body)
         if path == "/feeds":
             return _json(start_response, 200, {"feeds": state.feeds()})
         return _json(

@@ -8,6 +8,7 @@ tracebacks) is redacted before it is written (``common.redaction``).
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,18 +83,30 @@ class SlowStepFilter(logging.Filter):
         return True
 
 
+_quieting: dict[str, tuple[int, int]] = {}
+_quieting_lock = threading.Lock()
+
+
 @contextmanager
 def quieted(name: str) -> Iterator[None]:
     """Hold back the lines of logger ``name`` (and its children) below CRITICAL for the
     duration: for kafka-python's connection errors while the caller reports the problem in
-    one line of its own."""
+    one line of its own. Overlapping uses (several tasks reconnecting at once) restore the
+    level only when the last one ends."""
     logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+    with _quieting_lock:
+        depth, level = _quieting.get(name, (0, logger.level))
+        _quieting[name] = (depth + 1, level)
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        with _quieting_lock:
+            depth, level = _quieting.pop(name)
+            if depth > 1:
+                _quieting[name] = (depth - 1, level)
+            else:
+                logger.setLevel(level)
 
 
 def redact_secrets(

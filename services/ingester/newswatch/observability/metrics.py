@@ -140,6 +140,37 @@ class Metrics:
             registry=registry,
         )
 
+        self.spool_bytes = Gauge(
+            "spool_bytes",
+            "Record bytes in the on-disk spool, waiting for Kafka's acknowledgement.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.spool_records = Gauge(
+            "spool_records",
+            "Records in the on-disk spool, waiting for Kafka's acknowledgement.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.spool_oldest_age = Gauge(
+            "spool_oldest_record_age_seconds",
+            "How long the oldest record in the spool has waited (0 when empty).",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.spool_pauses = Counter(
+            "spool_pauses_total",
+            "Times polling paused because the spool reached its size limit.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.spool_moved_aside = Counter(
+            "spool_moved_aside_total",
+            "Unreadable spool files moved aside at start (kept for inspection, not read).",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+
     def preinitialise(
         self, feeds: Iterable[str], themes: Iterable[str], topics: Iterable[str]
     ) -> None:

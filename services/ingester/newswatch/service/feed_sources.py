@@ -10,10 +10,22 @@ from kafka.errors import KafkaError
 
 from newswatch.common.errors import ConfigError
 from newswatch.common.feeds import Assign, FeedConfig, load_feeds
+from newswatch.common.stopping import sleep_unless_stopped
 from newswatch.kafka.fleet import FeedAssignments, OwnedPartitions, reconcile_feeds_topic
-from newswatch.service.supervisor import sleep_unless_stopped
+from newswatch.observability.logs import quieted
+from newswatch.service.ports import HeldFeeds
 
 log = structlog.get_logger("newswatch.app")
+
+OFFLINE_RETRY_SECONDS = 1.0
+OFFLINE_GRACE_SECONDS = 3.0
+
+
+def feeds_held(feeds: list[FeedConfig], held_urls: list[str]) -> list[FeedConfig]:
+    """The file's feeds this replica held last; all of them if it held none of them."""
+    held = set(held_urls)
+    mine = [feed for feed in feeds if feed.url in held]
+    return mine or list(feeds)
 
 
 class StaticFeeds:
@@ -72,6 +84,8 @@ class FleetFeeds:
 
     The feeds file is published to the topic first, and again whenever it changes; the group
     membership is left only once ``until`` is set, that is once this replica polls nothing.
+    While Kafka cannot be reached at start, the replica polls the feeds it held last (kept in
+    ``held``), or every feed of its file if it never held any, until the group takes over.
     ``owned`` is told the partitions this replica holds whenever they change.
     """
 
@@ -83,8 +97,10 @@ class FleetFeeds:
         topic: str,
         group_id: str,
         session_timeout_ms: int,
+        held: HeldFeeds,
         owned: OwnedPartitions | None = None,
     ) -> None:
+        self._held = held
         self._owned = owned
         self._client_config = client_config
         self._feeds_file = feeds_file
@@ -93,14 +109,22 @@ class FleetFeeds:
         self._session_timeout_ms = session_timeout_ms
 
     async def follow(self, assign: Assign, until: asyncio.Event) -> None:
-        """Publish the feeds file, join the group, hand over what it assigns until ``until``."""
-        await self._publish(self._feeds_file.feeds)
+        """Publish the feeds file, join the group, hand over what it assigns until ``until``.
+
+        Until Kafka answers, hand over the feeds held last (or the file's) instead."""
+
+        async def assign_and_hold(feeds: list[FeedConfig]) -> None:
+            await assign(feeds)
+            await self._held.hold_feeds([feed.url for feed in feeds])
+
+        if not await self._publish_when_reachable(assign, until):
+            return
         membership = FeedAssignments(
             self._client_config,
             topic=self._topic,
             group_id=self._group_id,
             session_timeout_ms=self._session_timeout_ms,
-            assign=assign,
+            assign=assign_and_hold,
             loop=asyncio.get_running_loop(),
             owned=self._owned,
         )
@@ -109,6 +133,41 @@ class FleetFeeds:
             await self._feeds_file.watch(self._publish_change, until)
         finally:
             await asyncio.to_thread(membership.close)
+
+    async def _publish_when_reachable(self, assign: Assign, until: asyncio.Event) -> bool:
+        """Publish the feeds file, retrying while Kafka is away; meanwhile (from the first
+        failure, or once an attempt has taken ``OFFLINE_GRACE_SECONDS``) hand over the feeds
+        held last. False when ``until`` was set first."""
+        offline = False
+        while True:
+            attempt = asyncio.create_task(self._publish_quietly(self._feeds_file.feeds))
+            done, _ = await asyncio.wait({attempt}, timeout=OFFLINE_GRACE_SECONDS)
+            if not done and not offline:
+                offline = await self._poll_held(assign, "no answer yet")
+            try:
+                await attempt
+            except (KafkaError, TimeoutError) as error:
+                if not offline:
+                    offline = await self._poll_held(assign, str(error))
+            else:
+                return True
+            if await sleep_unless_stopped(until, OFFLINE_RETRY_SECONDS):
+                return False
+
+    async def _poll_held(self, assign: Assign, error: str) -> bool:
+        """Hand over the feeds held last (all the file's if none), while Kafka is away."""
+        feeds = feeds_held(self._feeds_file.feeds, await self._held.held_feeds())
+        log.warning(
+            "kafka not reachable; polling the feeds held last until the group answers",
+            feeds=len(feeds),
+            error=error,
+        )
+        await assign(feeds)
+        return True
+
+    async def _publish_quietly(self, feeds: list[FeedConfig]) -> None:
+        with quieted("kafka"):
+            await self._publish(feeds)
 
     async def _publish(self, feeds: list[FeedConfig]) -> None:
         upserted, removed = await asyncio.to_thread(

@@ -2,10 +2,10 @@
 then keeps them current (``fleet_stories`` says what is kept, ``kafka.items_follower`` reads)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -16,6 +16,13 @@ from newswatch.service.fleet_stories import FleetStories, horizon_start
 from newswatch.settings import Settings
 
 log = structlog.get_logger("newswatch.stories")
+
+T = TypeVar("T")
+
+KAFKA_WAIT_SECONDS = 3.0
+"""How long a replica waits for Kafka to answer before it polls without the rebuild (into the
+spool), as ``FleetFeeds`` does for the group: a replica started during an outage must not miss
+items that rotate out of their feeds."""
 
 
 @asynccontextmanager
@@ -30,7 +37,9 @@ async def following_the_fleet(
 ) -> AsyncIterator[Rebuild | None]:
     """Follow ``<prefix>.items`` and ``<prefix>.alerts`` into ``stories`` for as long as the
     context lasts; it is entered once the rebuild (the story horizon, up to the topics' ends
-    at the start) is applied: the rebuild's figures, or None when stopped before it ended."""
+    at the start) is applied: the rebuild's figures; None when stopped before it ended, or when
+    Kafka did not answer within ``KAFKA_WAIT_SECONDS`` (the follower then applies the horizon
+    whenever Kafka answers, while the replica polls into the spool)."""
     since = horizon_start(settings, datetime.now(UTC))
     follower = TopicFollower(
         client_config,
@@ -41,7 +50,15 @@ async def following_the_fleet(
     )
     follower.start()
     try:
-        rebuild = await _rebuilt_unless_stopped(follower, stop)
+        rebuild = None
+        if await _first(follower.placed(), stop, timeout=KAFKA_WAIT_SECONDS):
+            rebuild = await _first(follower.rebuilt(), stop, timeout=None)
+        else:
+            log.warning(
+                "kafka not answering: polling goes on without the stories' rebuild; they are "
+                "rebuilt as the fleet's items arrive",
+                waited_s=KAFKA_WAIT_SECONDS,
+            )
         if rebuild is not None:
             metrics.story_rebuild_seconds.set(rebuild.seconds)
             metrics.story_rebuild_records.set(rebuild.records)
@@ -57,13 +74,18 @@ async def following_the_fleet(
         await asyncio.to_thread(follower.close)
 
 
-async def _rebuilt_unless_stopped(follower: TopicFollower, stop: asyncio.Event) -> Rebuild | None:
-    rebuilt = asyncio.ensure_future(follower.rebuilt())
+async def _first(
+    waiting: Coroutine[Any, Any, T], stop: asyncio.Event, *, timeout: float | None
+) -> T | None:
+    """``waiting``'s result, or None when ``stop`` is set or ``timeout`` passes first."""
+    result = asyncio.ensure_future(waiting)
     stopped = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({rebuilt, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    for waiting in (rebuilt, stopped):
-        if waiting not in done:
-            waiting.cancel()
-    if rebuilt in done and not rebuilt.cancelled():
-        return rebuilt.result()
+    done, _ = await asyncio.wait(
+        {result, stopped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    for pending in (result, stopped):
+        if pending not in done:
+            pending.cancel()
+    if result in done and not result.cancelled() and result.exception() is None:
+        return result.result()
     return None

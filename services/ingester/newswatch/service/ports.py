@@ -46,3 +46,13 @@ class FeedSource(Protocol):
         """Hand the feeds to poll to ``assign`` (at once if the source knows them), and again
         whenever they change, until ``until`` is set; then return. A source that knows its
         feeds and is called with ``until`` already set hands them over once and returns."""
+
+
+class HeldFeeds(Protocol):
+    """Where a replica keeps the URLs of the feeds it polls, to start on them without Kafka."""
+
+    async def held_feeds(self) -> list[str]:
+        """The URLs of the feeds this replica polled last (empty if never any)."""
+
+    async def hold_feeds(self, urls: list[str]) -> None:
+        """Remember the feeds this replica polls now."""

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from newswatch.common.feeds import FeedConfig
+from newswatch.common.stopping import sleep_unless_stopped
 from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.scheduling import with_jitter
 from newswatch.observability.metrics import Metrics
@@ -232,12 +233,3 @@ class Ingester:
                 return False
         log.info("sink ready again; polling resumed")
         return True
-
-
-async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to ``seconds``; True as soon as ``stop`` is set."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return False
-    return True
