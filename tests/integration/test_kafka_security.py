@@ -137,7 +137,8 @@ def test_tls_refuses_a_broker_it_cannot_verify(
         service.wait_for_log("kafka not reachable; retrying")
         assert service.metric("newswatch_events_published_total", outcome="ok") == 0
         assert service.terminate() == 0
-    assert not any(e.get("event") == "connected to kafka" for e in service.log_events())
+        events = service.log_events()
+    assert not any(event.get("event") == "connected to kafka" for event in events)
 
 
 @pytest.mark.parametrize(
