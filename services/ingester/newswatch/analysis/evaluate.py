@@ -8,6 +8,7 @@ reported separately for English and for the other languages, with every confusio
 """
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -213,7 +214,7 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
     names = analyzer.theme_names
     counts = {(name, group): [0, 0, 0] for name in names for group in LANGUAGE_GROUPS}
     per_group = dict.fromkeys(LANGUAGE_GROUPS, 0)
-    per_language: dict[str, list[int]] = {}
+    per_language: dict[str, Counter[str]] = {}
     confusions: list[Confusion] = []
     hard_negatives = 0
     hard_negatives_tagged: list[LabelledItem] = []
@@ -221,9 +222,10 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
         group = language_group(item.lang)
         per_group[group] += 1
         language = primary_language(item.lang) or item.lang
-        tally_language = per_language.setdefault(language, [0, 0, 0, 0, 0])
-        tally_language[0] += 1
-        tally_language[4] += detected_language(item) == language
+        tally_language = per_language.setdefault(language, Counter())
+        tally_language["items"] += 1
+        if detected_language(item) == language:
+            tally_language["detected"] += 1
         analysis = analyzer.analyse(item.title, item.summary, item.lang)
         found = {theme.theme for theme in analysis.themes}
         expected = set(item.themes)
@@ -235,14 +237,14 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
             tally = counts[(name, group)]
             if name in found and name in expected:
                 tally[0] += 1
-                tally_language[1] += 1
+                tally_language["true_positives"] += 1
             elif name in found:
                 tally[1] += 1
-                tally_language[2] += 1
+                tally_language["false_positives"] += 1
                 confusions.append(Confusion(name, "false positive", item))
             elif name in expected:
                 tally[2] += 1
-                tally_language[3] += 1
+                tally_language["false_negatives"] += 1
                 confusions.append(Confusion(name, "false negative", item))
     scores = tuple(
         Score(name, group, tp, fp, fn, per_group[group])
@@ -251,7 +253,15 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
         for tp, fp, fn in [counts[(name, group)]]
     )
     languages = tuple(
-        LanguageScore(language, *tally) for language, tally in sorted(per_language.items())
+        LanguageScore(
+            language,
+            items=tally["items"],
+            true_positives=tally["true_positives"],
+            false_positives=tally["false_positives"],
+            false_negatives=tally["false_negatives"],
+            detected=tally["detected"],
+        )
+        for language, tally in sorted(per_language.items())
     )
     return Report(
         scores,
