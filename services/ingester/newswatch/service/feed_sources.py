@@ -19,6 +19,9 @@ log = structlog.get_logger("newswatch.app")
 
 OFFLINE_RETRY_SECONDS = 1.0
 OFFLINE_GRACE_SECONDS = 3.0
+"""How long a replica waits for Kafka at start before it polls into its spool without it: for
+the group's share of the feeds here, for the stories' rebuild in ``following``. A replica
+started during an outage must not miss items that rotate out of their feeds."""
 
 
 def feeds_held(feeds: list[FeedConfig], held_urls: list[str]) -> list[FeedConfig]:

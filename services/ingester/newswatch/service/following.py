@@ -12,17 +12,13 @@ import structlog
 from newswatch.kafka.items_follower import Rebuild, TopicFollower
 from newswatch.kafka.topics import TopicNames
 from newswatch.observability.metrics import Metrics
+from newswatch.service.feed_sources import OFFLINE_GRACE_SECONDS
 from newswatch.service.fleet_stories import FleetStories, horizon_start
 from newswatch.settings import Settings
 
 log = structlog.get_logger("newswatch.stories")
 
 T = TypeVar("T")
-
-KAFKA_WAIT_SECONDS = 3.0
-"""How long a replica waits for Kafka to answer before it polls without the rebuild (into the
-spool), as ``FleetFeeds`` does for the group: a replica started during an outage must not miss
-items that rotate out of their feeds."""
 
 
 @asynccontextmanager
@@ -38,7 +34,7 @@ async def following_the_fleet(
     """Follow ``<prefix>.items`` and ``<prefix>.alerts`` into ``stories`` for as long as the
     context lasts; it is entered once the rebuild (the story horizon, up to the topics' ends
     at the start) is applied: the rebuild's figures; None when stopped before it ended, or when
-    Kafka did not answer within ``KAFKA_WAIT_SECONDS`` (the follower then applies the horizon
+    Kafka did not answer within ``OFFLINE_GRACE_SECONDS`` (the follower then applies the horizon
     whenever Kafka answers, while the replica polls into the spool)."""
     since = horizon_start(settings, datetime.now(UTC))
     follower = TopicFollower(
@@ -51,13 +47,13 @@ async def following_the_fleet(
     follower.start()
     try:
         rebuild = None
-        if await _first(follower.placed(), stop, timeout=KAFKA_WAIT_SECONDS):
+        if await _first(follower.placed(), stop, timeout=OFFLINE_GRACE_SECONDS):
             rebuild = await _first(follower.rebuilt(), stop, timeout=None)
         else:
             log.warning(
                 "kafka not answering: polling goes on without the stories' rebuild; they are "
                 "rebuilt as the fleet's items arrive",
-                waited_s=KAFKA_WAIT_SECONDS,
+                waited_s=OFFLINE_GRACE_SECONDS,
             )
         if rebuild is not None:
             metrics.story_rebuild_seconds.set(rebuild.seconds)
