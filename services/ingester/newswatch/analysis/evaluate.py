@@ -5,6 +5,9 @@ The set is JSON lines, one item per line: ``{"id", "lang", "title", "summary", "
 goes through ``engine.Analyzer``, the service's own path, with ``lang`` as the declared
 language (the engine may overrule it on the text's evidence). Figures are
 reported separately for English and for the other languages, with every confusion listed.
+With an embedder (and an analyzer with a second opinion), the items go through
+``Analyzer.analyse_all`` with it, and every theme the classifier added is listed with its
+probability and nearest development examples.
 """
 
 import json
@@ -16,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.language import primary_language
+from newswatch.analysis.semantic.embed import Embedder
+from newswatch.analysis.semantic.report import describe_opinion
+from newswatch_schemas import ThemeMatch
 
 ENGLISH = "en"
 OTHER = "other"
@@ -128,6 +134,7 @@ class Report:
     scores: tuple[Score, ...]
     confusions: tuple[Confusion, ...]
     items_per_group: dict[str, int]
+    classifier_decisions: tuple[tuple[LabelledItem, ThemeMatch], ...] = ()
 
     def shortfalls(self) -> list[str]:
         """Every figure below its target in ``TARGETS``, as a sentence; empty when none."""
@@ -145,17 +152,24 @@ class Report:
         return missed
 
 
-def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
-    """Analyse every item as the service does (its ``lang`` as the declared language) and
-    compare the themes with its labels."""
+def evaluate(
+    analyzer: Analyzer, items: Iterable[LabelledItem], embedder: Embedder | None = None
+) -> Report:
+    """Analyse every item as the service does (its ``lang`` as the declared language; the
+    second opinion with ``embedder``) and compare the themes with its labels."""
     names = analyzer.theme_names
     counts = {(name, group): [0, 0, 0] for name in names for group in LANGUAGE_GROUPS}
     per_group = dict.fromkeys(LANGUAGE_GROUPS, 0)
     confusions: list[Confusion] = []
-    for item in items:
+    decided: list[tuple[LabelledItem, ThemeMatch]] = []
+    listed = list(items)
+    analyses = analyzer.analyse_all(
+        [(item.title, item.summary, item.lang) for item in listed], embedder
+    )
+    for item, analysis in zip(listed, analyses, strict=True):
         group = language_group(item.lang)
         per_group[group] += 1
-        analysis = analyzer.analyse(item.title, item.summary, item.lang)
+        decided.extend((item, theme) for theme in analysis.themes if theme.classifier is not None)
         found = {theme.theme for theme in analysis.themes}
         expected = set(item.themes)
         for name in names:
@@ -174,7 +188,7 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
         for name in names
         for tp, fp, fn in [counts[(name, group)]]
     )
-    return Report(scores, tuple(confusions), per_group)
+    return Report(scores, tuple(confusions), per_group, tuple(decided))
 
 
 def format_report(report: Report) -> str:
@@ -201,6 +215,13 @@ def format_report(report: Report) -> str:
     for confusion in sorted(report.confusions, key=lambda c: (c.theme, c.kind, c.item.id)):
         item = confusion.item
         lines.append(f"  {confusion.theme} {confusion.kind}: {item.id} [{item.lang}] {item.title}")
+    if report.classifier_decisions:
+        lines.append("")
+        lines.append(f"themes added by the classifier ({len(report.classifier_decisions)}):")
+        for item, match in report.classifier_decisions:
+            right = "right" if match.theme in item.themes else "wrong"
+            lines.append(f"  {match.theme} ({right}): {item.id} [{item.lang}] {item.title}")
+            lines.extend(describe_opinion(match))
     missed = report.shortfalls()
     lines.append("")
     lines.append("below target: " + ("; ".join(missed) if missed else "none"))

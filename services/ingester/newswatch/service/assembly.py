@@ -15,6 +15,7 @@ from enum import Enum
 import httpx
 
 from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.semantic.worker import SemanticWorker
 from newswatch.analysis.stories import BurstDetector, StoryIndex
 from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher
@@ -74,6 +75,7 @@ async def assemble(
     async with (
         Fetcher(settings.fetch, policy, transport=transport) as fetcher,
         _parser(settings, in_child=parse_in_child) as parser,
+        _semantic_worker(settings, analyzer) as semantic,
     ):
         seen = SeenIds(settings.seen_ids_capacity)
         entries = EntryProcessor(
@@ -84,6 +86,7 @@ async def assemble(
             text_limits=settings.text,
             stories=StoryIndex(settings.stories.story_config()),
             bursts=BurstDetector(settings.stories.burst_config()),
+            semantic=semantic,
         )
         poller = FeedPoller(
             fetcher=fetcher,
@@ -116,6 +119,19 @@ async def run_ingester(ingester: Ingester, mode: RunMode, stop: asyncio.Event) -
         return await ingester.run_once()
     await ingester.run_forever(stop)
     return []
+
+
+def _semantic_worker(
+    settings: Settings, analyzer: Analyzer
+) -> AbstractAsyncContextManager[SemanticWorker | None]:
+    """The embedding worker, when the analyzer has a second opinion."""
+    if analyzer.opinion is None:
+        return nullcontext(None)
+    return SemanticWorker(
+        queue_size=settings.semantic.queue_size,
+        timeout_seconds=settings.semantic.timeout_seconds,
+        batch_size=settings.semantic.batch_size,
+    )
 
 
 def _parser(settings: Settings, *, in_child: bool) -> AbstractAsyncContextManager[Parser]:
