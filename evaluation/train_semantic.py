@@ -10,8 +10,9 @@ as the service does (``embed.embedding_text``, multilingual-e5-small from ``nano
 one L2-regularised logistic regression per theme (scikit-learn, a dev dependency; the service
 reads only the exported weights). It chooses, by 5-fold cross-validation on the development file
 only (seeded, stratified per theme), the regularisation, the decision threshold and the anchor
-(``combine.Anchor``): the combination with the best mean F1 of "rules, or classifier" over the
-themes while every theme keeps precision >= 0.95. It prints those CV figures, refits on the whole
+(``combine.Anchor``): the combination whose classifier alone (with its anchor) has the best
+mean F1 over the themes while every theme keeps precision >= 0.95, alone and with the rules
+(``choose`` says why alone). It prints those CV figures, refits on the whole
 file and writes the weights and the nearest-example index.
 
 ``--gate-set`` measures, after everything is chosen, the rules alone and the rules with the
@@ -206,8 +207,9 @@ def choose(
 ) -> tuple[Fitting, float, Anchor]:
     """The fitting, threshold and anchor whose classifier alone (with its anchor) has the best
     CV mean F1 with every theme's precision >= 0.95, the combined F1 breaking ties, then the
-    higher threshold. The combined figures alone cannot choose: the rules were written on the
-    development set and leave the classifier almost nothing to add there."""
+    higher threshold, then the stricter anchor (the first of ``Anchor``). The combined figures
+    alone cannot choose: the rules were written on the development set and leave the
+    classifier almost nothing to add there."""
     with_rules, alone = views
     rules = figures(items, decide(with_rules, None, themes, 1, None), themes)
     show("development, rules alone", rules)

@@ -179,3 +179,14 @@ def test_enabled_off_and_auto_without_a_passed_gate_give_no_opinion(tmp_path: Pa
 
 def test_the_skip_reasons_are_the_metric_labels() -> None:
     assert tuple(reason.value for reason in Skip) == SEMANTIC_SKIP_REASONS
+
+
+def test_two_groups_anchor_a_theme_one_word_does_not() -> None:
+    analyzer = Analyzer(THEMES, opinion=SecondOpinion(toy_model(anchor=Anchor.TWO_GROUPS), 0.8))
+    title, summary = NEAR_MISS[0], "The insurgents took the city from government forces."
+    assert analyse(analyzer, title, summary, unit(1, 0.2))[0].theme == "taliban_attacks"
+    alone = analyzer.analyse(title, "", "en")
+    assert analyzer.candidate(alone, title, "") is None  # 'Taliban' alone: one group
+    police = "Police said the road would remain closed until repairs are finished."
+    ordinary = analyzer.analyse("Road closed in the city centre", police, "en")
+    assert analyzer.candidate(ordinary, "Road closed in the city centre", police) is None

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newswatch.analysis.semantic.classifier import SemanticModel
-from newswatch.analysis.semantic.combine import Anchor, classifier_match, in_order, may_add
+from newswatch.analysis.semantic.combine import anchored, classifier_match, in_order, may_add
 from newswatch.analysis.semantic.embed import Vectors, embedding_text
 from newswatch.analysis.themes.explain import Decision
 from newswatch_schemas import ThemeMatch
@@ -41,18 +41,17 @@ class SecondOpinion:
         self, title: str, summary: str, fired: Sequence[ThemeMatch], decisions: Sequence[Decision]
     ) -> Candidate | None:
         """The item as a candidate, or None when the classifier cannot add a theme to it: no
-        term of any theme found, every theme fired, or (``Anchor.THEME_TERM``) no theme with
-        a term left unfired."""
+        theme left open (unfired) that the item anchors (``combine.anchored``)."""
         fired_names = {match.theme for match in fired}
         unfired = {
             decision.theme: decision
             for decision in decisions
             if decision.theme not in fired_names and decision.theme in self.model.theme_names
         }
-        open_themes = set(self.model.theme_names) - fired_names
-        if not decisions or not open_themes:
-            return None
-        if self.model.anchor is Anchor.THEME_TERM and not unfired:
+        open_themes = [name for name in self.model.theme_names if name not in fired_names]
+        if not decisions or not any(
+            anchored(name, unfired, self.model.anchor, any_term=True) for name in open_themes
+        ):
             return None
         return Candidate(embedding_text(title, summary), tuple(fired), unfired)
 
