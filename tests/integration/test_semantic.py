@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.evaluate import LabelledItem, evaluate, format_report
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.semantic.classifier import load_semantic_model
 from newswatch.analysis.semantic.embed import E5Embedder, Vectors, semantic_installed
@@ -96,6 +97,24 @@ def test_match_explain_shows_the_classifier_and_its_nearest_examples() -> None:
     plain = io.StringIO()
     assert _match(None, io.StringIO(line + "\n"), plain, semantic="off") == 0
     assert json.loads(plain.getvalue())["themes"] == []
+
+
+def test_evaluate_lists_the_themes_the_classifier_added_with_their_evidence() -> None:
+    items = [
+        LabelledItem(
+            id="x-falls", lang="en", title=FALLS, summary=FALLS_SUMMARY, themes=["taliban_attacks"]
+        ),
+        LabelledItem(id="x-is", lang="en", title=ISLAMIC_STATE, summary="", themes=[]),
+    ]
+    report = evaluate(analyzer(), items, E5Embedder())
+    assert [(item.id, match.theme) for item, match in report.classifier_decisions] == [
+        ("x-falls", "taliban_attacks")
+    ]
+    text = format_report(report)
+    assert "themes added by the classifier (1):" in text
+    assert "taliban_attacks (right): x-falls [en]" in text
+    assert text.count("      nearest: en-att-") == 2
+    assert "confusions (0):" in text
 
 
 def test_the_worker_embeds_in_batches_and_overflows_to_rules_alone() -> None:
