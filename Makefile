@@ -23,7 +23,7 @@ help: ## list the tasks
 $(BIN)/newswatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
 $(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml

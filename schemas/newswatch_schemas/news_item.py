@@ -46,6 +46,24 @@ class Evidence(_Frozen):
     )
 
 
+class NearestExample(_Frozen):
+    """A labelled development item near this one, which the classifier learnt the theme from."""
+
+    id: str = Field(description="The example's id in the development set.")
+    title: str = Field(description="The example's title.")
+    similarity: float = Field(description="Cosine similarity of the two items' embeddings.")
+
+
+class ClassifierOpinion(_Frozen):
+    """Why the semantic classifier added a theme that the rules alone did not fire."""
+
+    probability: float = Field(ge=0, le=1, description="The classifier's probability of the theme.")
+    threshold: float = Field(ge=0, le=1, description="The probability needed, which it reached.")
+    nearest: list[NearestExample] = Field(
+        description="The development items labelled with the theme nearest to this item.",
+    )
+
+
 class ThemeMatch(_Frozen):
     """A theme an item belongs to, with its score and the evidence behind it."""
 
@@ -60,6 +78,11 @@ class ThemeMatch(_Frozen):
     required_groups: list[str] = Field(
         default_factory=list,
         description="The theme's required groups, each of which has evidence here.",
+    )
+    classifier: ClassifierOpinion | None = Field(
+        None,
+        description="Set when the semantic classifier decided the theme (the rules found some "
+        "of its terms, or another theme's, but did not fire it); absent when the rules did.",
     )
 
 

@@ -30,10 +30,9 @@ async def _parse(parser: ParserProcess) -> int:
 
 
 def _child_pid(parser: ParserProcess) -> int:
-    child = parser._child  # the test looks at the child it is about to end
-    assert child is not None
-    assert child[0].pid is not None
-    return child[0].pid
+    pid = parser._child.pid  # the test looks at the child it is about to end
+    assert pid is not None
+    return pid
 
 
 def test_a_child_ended_from_outside_is_replaced_and_leaving_does_not_hang() -> None:

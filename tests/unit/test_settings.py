@@ -186,7 +186,7 @@ def test_every_section_field_has_exactly_one_flat_name() -> None:
     assert places == fields
     own = set(Settings.model_fields) - set(SECTIONS)
     assert not own & set(FLAT_NAMES)
-    assert set(SECTIONS) == {"kafka", "spool", "fetch", "schedule", "text", "stories"}
+    assert set(SECTIONS) == {"kafka", "spool", "fetch", "schedule", "text", "stories", "semantic"}
 
 
 def readme_variables() -> list[str]:
@@ -237,6 +237,8 @@ def _sample(field: FieldInfo) -> str:
         return default + "-sample"
     if isinstance(default, tuple | dict):
         return SAMPLE_LISTS[type(default)]
+    if default is None and float in typing.get_args(field.annotation):
+        return "0.5"  # an optional fraction (the semantic threshold)
     return str(Path("sample") / "file")
 
 

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from newswatch import __version__
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
+from newswatch.analysis.semantic.config import second_opinion
 from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.rules import load_themes
 from newswatch.common.errors import ExitCode, SpoolError, StartupError
@@ -64,19 +65,19 @@ def load_configuration(settings: Settings) -> Configuration:
     feeds_path, feed_list = load_feeds(settings.feeds_file)
     themes_path, theme_set = load_themes(settings.themes_file)
     theme_names = [theme.name for theme in theme_set.themes]
+    opinion = second_opinion(settings.semantic)
     log.info(
         "configuration loaded",
         feeds_file=str(feeds_path),
         feeds=len(feed_list.feeds),
         themes_file=str(themes_path),
         themes=theme_names,
+        semantic=f"on, threshold {opinion.threshold:g}" if opinion is not None else "off",
     )
-    return Configuration(
-        feeds_path,
-        feed_list.feeds,
-        Analyzer(compile_themes(theme_set), compile_gazetteer(settings.gazetteer_file)),
-        theme_names,
+    analyzer = Analyzer(
+        compile_themes(theme_set), compile_gazetteer(settings.gazetteer_file), opinion=opinion
     )
+    return Configuration(feeds_path, feed_list.feeds, analyzer, theme_names)
 
 
 async def run_service(settings: Settings, mode: RunMode) -> int:

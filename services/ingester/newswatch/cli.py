@@ -28,6 +28,14 @@ from newswatch.analysis.evaluate import (
 )
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.items import plain_text
+from newswatch.analysis.semantic.config import (
+    ENABLED_CHOICES,
+    Enabled,
+    SemanticSettings,
+    second_opinion,
+)
+from newswatch.analysis.semantic.embed import E5Embedder
+from newswatch.analysis.semantic.report import describe_opinion
 from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.explain import format_decisions
 from newswatch.analysis.themes.rules import load_themes
@@ -115,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of JSON, print for a person why each theme fired or not, with the "
         "matched text in context and the score arithmetic",
     )
+    _semantic_option(matcher)
 
     evaluator = commands.add_parser(
         "evaluate",
@@ -137,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="themes_file",
         help="themes file (YAML); bundled themes if omitted",
     )
+    _semantic_option(evaluator)
 
     feeds = commands.add_parser(
         "feeds",
@@ -336,21 +346,44 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _semantic_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--semantic",
+        choices=ENABLED_CHOICES,
+        default="auto",
+        help="the semantic second opinion, in this process: auto (on when installed and its "
+        "classifier passed the held-out gate), on, off",
+    )
+
+
 def _theme_command(args: argparse.Namespace) -> int:
     """``match`` or ``evaluate``."""
+    semantic: Enabled = args.semantic
     if args.command == "match":
-        return _match(args.themes_file, sys.stdin, sys.stdout, explained=args.explain)
-    return _evaluate(args.set_file, args.themes_file)
+        return _match(
+            args.themes_file, sys.stdin, sys.stdout, explained=args.explain, semantic=semantic
+        )
+    return _evaluate(args.set_file, args.themes_file, semantic)
 
 
-def _evaluate(set_file: Path | None, themes_file: Path | None) -> int:
+def _theme_analyzer(
+    themes_file: Path | None, semantic: Enabled
+) -> tuple[Analyzer, E5Embedder | None]:
+    """The analyzer of ``match`` and ``evaluate``, with the second opinion and its in-process
+    embedder when ``semantic`` turns it on."""
+    _, theme_set = load_themes(themes_file)
+    opinion = second_opinion(SemanticSettings(enabled=semantic))
+    analyzer = Analyzer(compile_themes(theme_set), opinion=opinion)
+    return analyzer, E5Embedder(threads=None) if opinion is not None else None
+
+
+def _evaluate(set_file: Path | None, themes_file: Path | None, semantic: Enabled = "auto") -> int:
     """Print the evaluation report (of the corpus's two parts without ``set_file``); exit 0
     whatever the figures, 2 for an unreadable set."""
-    _, theme_set = load_themes(themes_file)
-    analyzer = Analyzer(compile_themes(theme_set))
+    analyzer, embedder = _theme_analyzer(themes_file, semantic)
     try:
         if set_file is not None:
-            print(format_report(evaluate(analyzer, load_labelled_set(set_file))))
+            print(format_report(evaluate(analyzer, load_labelled_set(set_file), embedder)))
             return 0
         corpus = load_corpus()
     except LabelledSetError as error:
@@ -359,7 +392,7 @@ def _evaluate(set_file: Path | None, themes_file: Path | None) -> int:
     for split in Split:
         items = corpus.part(split)
         print(f"== {split.value} part of evaluation/corpus/ ({len(items)} items)")
-        report = evaluate(analyzer, items)
+        report = evaluate(analyzer, items, embedder)
         print(format_report(report, held_out=split is Split.HELD_OUT))
         print()
     if not held_out_is_frozen(corpus):
@@ -372,12 +405,16 @@ def _evaluate(set_file: Path | None, themes_file: Path | None) -> int:
 
 
 def _match(
-    themes_file: Path | None, source: TextIO, sink: TextIO, *, explained: bool = False
+    themes_file: Path | None,
+    source: TextIO,
+    sink: TextIO,
+    *,
+    explained: bool = False,
+    semantic: Enabled = "auto",
 ) -> int:
     """Tag each input line; a bad line gets an ``error`` instead of ``themes``, in place."""
     configure_logging("auto", "WARNING")
-    _, theme_set = load_themes(themes_file)
-    analyzer = Analyzer(compile_themes(theme_set))
+    analyzer, embedder = _theme_analyzer(themes_file, semantic)
     failures = 0
     for line_number, line in enumerate(source, start=1):
         if not line.strip():
@@ -385,9 +422,9 @@ def _match(
         result: dict[str, Any]
         try:
             if explained:
-                sink.write(_explain_line(analyzer, line, line_number) + "\n")
+                sink.write(_explain_line(analyzer, line, line_number, embedder) + "\n")
                 continue
-            result = _tag_line(analyzer, line)
+            result = _tag_line(analyzer, line, embedder)
         except (json.JSONDecodeError, TypeError, ValidationError) as error:
             failures += 1
             structlog.get_logger("newswatch.match").warning(
@@ -410,20 +447,31 @@ def _read_line(line: str) -> tuple[Any, str, str, str | None]:
     return record.get("id"), title, summary, str(language) if language else None
 
 
-def _tag_line(analyzer: Analyzer, line: str) -> dict[str, Any]:
+def _tag_line(analyzer: Analyzer, line: str, embedder: E5Embedder | None = None) -> dict[str, Any]:
     """One output record of ``match`` for one input line."""
     item_id, title, summary, language = _read_line(line)
-    found = analyzer.analyse(title, summary, language).themes
-    return {"id": item_id, "themes": [theme.model_dump(mode="json") for theme in found]}
+    found = analyzer.analyse_all([(title, summary, language)], embedder)[0].themes
+    return {
+        "id": item_id,
+        "themes": [theme.model_dump(mode="json", exclude_unset=True) for theme in found],
+    }
 
 
-def _explain_line(analyzer: Analyzer, line: str, line_number: int) -> str:
+def _explain_line(
+    analyzer: Analyzer, line: str, line_number: int, embedder: E5Embedder | None = None
+) -> str:
     """The ``--explain`` block of one input line: the declared language in brackets, then the
-    language the analysis used and why."""
+    language the analysis used and why, the rules' decisions and the classifier's."""
     item_id, title, summary, language = _read_line(line)
     explanation = analyzer.explain(title, summary, language)
     decisions = explanation.decisions
+    added = [
+        theme
+        for theme in analyzer.analyse_all([(title, summary, language)], embedder)[0].themes
+        if theme.classifier is not None
+    ]
     fired = [decision.theme for decision in decisions if decision.fired]
+    fired += [f"{theme.theme} (classifier)" for theme in added]
     header = (
         f"line {line_number}, id {item_id if item_id is not None else '-'}"
         f" [{language or 'und'}]: {', '.join(fired) or 'no theme'}"
@@ -431,6 +479,12 @@ def _explain_line(analyzer: Analyzer, line: str, line_number: int) -> str:
     return (
         f"{header}\n  title: {title}\n  language: {explanation.language.describe()}\n"
         f"{format_decisions(decisions, title, summary)}\n"
+        + "".join(
+            f"  {theme.theme}: FIRED by the classifier\n"
+            + "\n".join(describe_opinion(theme))
+            + "\n"
+            for theme in added
+        )
     )
 
 

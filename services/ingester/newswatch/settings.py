@@ -2,7 +2,8 @@
 
 Each component owns its section's model (``kafka.config.KafkaSettings`` and ``SpoolSettings``,
 ``fetching.config.FetchSettings`` and ``ScheduleSettings``, ``analysis.config.TextSettings``
-and ``StorySettings``) and is handed that section as it is: ``settings.kafka``, ...
+and ``StorySettings``, ``analysis.semantic.config.SemanticSettings``) and is handed that
+section as it is: ``settings.kafka``, ...
 
 Precedence, highest first: command-line flags, ``NEWSWATCH_*`` environment variables, the
 settings file (YAML; ``--config`` or ``NEWSWATCH_CONFIG_FILE``), then the defaults.
@@ -34,6 +35,7 @@ from pydantic_settings import (
 )
 
 from newswatch.analysis.config import StorySettings, TextSettings
+from newswatch.analysis.semantic.config import SemanticSettings
 from newswatch.common.errors import ConfigError
 from newswatch.fetching.config import FetchSettings, ScheduleSettings
 from newswatch.kafka.config import KafkaSettings, SpoolSettings
@@ -93,6 +95,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     text: TextSettings = Field(default_factory=TextSettings)
     stories: StorySettings = Field(default_factory=StorySettings)
+    semantic: SemanticSettings = Field(default_factory=SemanticSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -175,6 +178,16 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     ),
     **_named("text", "", "max_title_chars", "max_summary_chars"),
     **_named("stories", "story_", "horizon_hours", "burst_sources", "burst_window_minutes"),
+    **_named(
+        "semantic",
+        "semantic_",
+        "enabled",
+        "threshold",
+        "classifier_file",
+        "queue_size",
+        "timeout_seconds",
+        "batch_size",
+    ),
 }
 """The flat name of every field of every section: the single table of the historic names."""
 

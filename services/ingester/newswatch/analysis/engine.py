@@ -14,13 +14,22 @@ one code path every caller runs: the service (``service.entries``), ``newswatch 
 4. extracts the facts (``facts.extract``) when a theme fired and a gazetteer is given: only a
    matched item is published, and most items match nothing. ``facts_for_every_item`` extracts
    them from every item instead (benchmarks measure both).
+
+With a semantic second opinion (``opinion``, ``analysis.semantic``), ``candidate`` then says
+whether the classifier may add a theme to the item (the cheap prefilter, no model), whatever
+embeds the candidates in batches (in-process for ``analyse_all``, which ``match`` and
+``evaluate`` run; a worker process in the service), and ``with_opinion`` gives the item's
+analysis with the classifier's themes added (and its facts, when it had none).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newswatch.analysis.facts.extract import NO_FACTS, Facts, extract
 from newswatch.analysis.facts.gazetteer import Gazetteer
 from newswatch.analysis.language import LanguageChoice, choose_language
+from newswatch.analysis.semantic.embed import Embedder, Vectors
+from newswatch.analysis.semantic.opinion import Candidate, SecondOpinion
 from newswatch.analysis.text import FoldedText, fold
 from newswatch.analysis.themes.compile import CompiledTheme
 from newswatch.analysis.themes.explain import Decision, explain
@@ -33,6 +42,11 @@ class _ItemLanguage:
     calling it gives the language code, as ``themes.match`` asks for it."""
 
     __slots__ = ("_choice", "_declared", "_summary", "_title")
+
+    @property
+    def texts(self) -> tuple[FoldedText, FoldedText]:
+        """The folded title and summary."""
+        return self._title, self._summary
 
     def __init__(self, declared: str | None, title: FoldedText, summary: FoldedText) -> None:
         self._declared = declared
@@ -68,6 +82,10 @@ class Analysis:
         """The language the item was (or would have been) matched in, and why."""
         return self._language.choice
 
+    def revised(self, themes: list[ThemeMatch], facts: Facts) -> "Analysis":
+        """The same analysis with these themes and facts."""
+        return Analysis(themes, facts, self._language)
+
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
@@ -85,6 +103,7 @@ class Analyzer:
     themes: tuple[CompiledTheme, ...]
     gazetteer: Gazetteer | None = None
     facts_for_every_item: bool = False
+    opinion: SecondOpinion | None = None
     theme_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +122,55 @@ class Analyzer:
         if self.gazetteer is not None and (themes or self.facts_for_every_item):
             facts = extract(self.gazetteer, folded_title, folded_summary)
         return Analysis(themes, facts, item_language)
+
+    def candidate(self, analysis: Analysis, title: str, summary: str) -> Candidate | None:
+        """The item as a candidate for the second opinion, or None when there is no opinion
+        or it could not add a theme (``SecondOpinion.candidate``)."""
+        if self.opinion is None:
+            return None
+        folded_title, folded_summary = analysis._language.texts
+        if len(analysis.themes) == len(self.themes):
+            return None  # every theme fired
+        decisions = explain(self.themes, folded_title, folded_summary, language=analysis._language)
+        return self.opinion.candidate(title, summary, analysis.themes, decisions)
+
+    def with_opinion(
+        self, analysis: Analysis, candidate: Candidate, embedding: Vectors
+    ) -> Analysis:
+        """The analysis with the themes the classifier adds, and the facts when it brought the
+        item its first theme (without an opinion: the analysis as it was)."""
+        if self.opinion is None:
+            return analysis
+        themes = self.opinion.decide(candidate, embedding, self.theme_names)
+        if len(themes) == len(analysis.themes):
+            return analysis
+        facts = analysis.facts
+        if self.gazetteer is not None and not analysis.themes and not self.facts_for_every_item:
+            facts = extract(self.gazetteer, *analysis._language.texts)
+        return analysis.revised(themes, facts)
+
+    def analyse_all(
+        self, items: Sequence[tuple[str, str, str | None]], embedder: Embedder | None = None
+    ) -> list[Analysis]:
+        """``analyse`` of every (title, summary, language), then the second opinion on the
+        candidates, embedded in one batch by ``embedder`` in this process (none: rules alone).
+        ``match`` and ``evaluate`` run this; the service the same steps with a worker."""
+        analyses = [self.analyse(title, summary, language) for title, summary, language in items]
+        if embedder is None:
+            return analyses
+        pending = [
+            (index, candidate)
+            for index, (analysis, (title, summary, _)) in enumerate(
+                zip(analyses, items, strict=True)
+            )
+            if (candidate := self.candidate(analysis, title, summary)) is not None
+        ]
+        if not pending:
+            return analyses
+        vectors = embedder.embed([candidate.text for _, candidate in pending])
+        for (index, candidate), vector in zip(pending, vectors, strict=True):
+            analyses[index] = self.with_opinion(analyses[index], candidate, vector)
+        return analyses
 
     def explain(self, title: str, summary: str, language: str | None = None) -> Explanation:
         """The decision on every theme with some evidence, as ``analyse`` would decide."""

@@ -5,6 +5,9 @@ The set is JSON lines, one item per line: ``{"id", "lang", "title", "summary", "
 goes through ``engine.Analyzer``, the service's own path, with ``lang`` as the declared
 language (the engine may overrule it on the text's evidence). Figures are
 reported separately for English and for the other languages, with every confusion listed.
+With an embedder (and an analyzer with a second opinion), the items go through
+``Analyzer.analyse_all`` with it, and every theme the classifier added is listed with its
+probability and nearest development examples.
 """
 
 import json
@@ -18,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.language import choose_language, primary_language
+from newswatch.analysis.semantic.embed import Embedder
+from newswatch.analysis.semantic.report import describe_opinion
 from newswatch.analysis.text import fold
+from newswatch_schemas import ThemeMatch
 
 ENGLISH = "en"
 OTHER = "other"
@@ -177,6 +183,8 @@ class Report:
     hard_negatives_tagged: tuple[LabelledItem, ...] = ()
     """Hard negatives that were given some theme."""
     languages: tuple["LanguageScore", ...] = ()
+    classifier_decisions: tuple[tuple[LabelledItem, ThemeMatch], ...] = ()
+    """Themes the semantic classifier added, with the item each was added to."""
 
     @property
     def hard_negatives_tagged_share(self) -> float:
@@ -207,10 +215,12 @@ class Report:
         return missed
 
 
-def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
-    """Analyse every item as the service does (its ``lang`` as the declared language) and
-    compare the themes with its labels; per language, also run the language detector on the
-    text alone."""
+def evaluate(
+    analyzer: Analyzer, items: Iterable[LabelledItem], embedder: Embedder | None = None
+) -> Report:
+    """Analyse every item as the service does (its ``lang`` as the declared language; the
+    second opinion with ``embedder``) and compare the themes with its labels; per language,
+    also run the language detector on the text alone."""
     names = analyzer.theme_names
     counts = {(name, group): [0, 0, 0] for name in names for group in LANGUAGE_GROUPS}
     per_group = dict.fromkeys(LANGUAGE_GROUPS, 0)
@@ -218,7 +228,12 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
     confusions: list[Confusion] = []
     hard_negatives = 0
     hard_negatives_tagged: list[LabelledItem] = []
-    for item in items:
+    decided: list[tuple[LabelledItem, ThemeMatch]] = []
+    listed = list(items)
+    analyses = analyzer.analyse_all(
+        [(item.title, item.summary, item.lang) for item in listed], embedder
+    )
+    for item, analysis in zip(listed, analyses, strict=True):
         group = language_group(item.lang)
         per_group[group] += 1
         language = primary_language(item.lang) or item.lang
@@ -226,7 +241,7 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
         tally_language["items"] += 1
         if detected_language(item) == language:
             tally_language["detected"] += 1
-        analysis = analyzer.analyse(item.title, item.summary, item.lang)
+        decided.extend((item, theme) for theme in analysis.themes if theme.classifier is not None)
         found = {theme.theme for theme in analysis.themes}
         expected = set(item.themes)
         if item.kind is ItemKind.HARD_NEGATIVE:
@@ -270,6 +285,7 @@ def evaluate(analyzer: Analyzer, items: Iterable[LabelledItem]) -> Report:
         hard_negatives=hard_negatives,
         hard_negatives_tagged=tuple(hard_negatives_tagged),
         languages=languages,
+        classifier_decisions=tuple(decided),
     )
 
 
@@ -319,6 +335,13 @@ def format_report(report: Report, *, held_out: bool = False) -> str:
     for confusion in sorted(report.confusions, key=lambda c: (c.theme, c.kind, c.item.id)):
         item = confusion.item
         lines.append(f"  {confusion.theme} {confusion.kind}: {item.id} [{item.lang}] {item.title}")
+    if report.classifier_decisions:
+        lines.append("")
+        lines.append(f"themes added by the classifier ({len(report.classifier_decisions)}):")
+        for item, match in report.classifier_decisions:
+            right = "right" if match.theme in item.themes else "wrong"
+            lines.append(f"  {match.theme} ({right}): {item.id} [{item.lang}] {item.title}")
+            lines.extend(describe_opinion(match))
     missed = report.shortfalls(held_out=held_out)
     lines.append("")
     lines.append("below target: " + ("; ".join(missed) if missed else "none"))

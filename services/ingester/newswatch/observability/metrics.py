@@ -21,6 +21,9 @@ FETCH_OUTCOMES = (
 FEED_PROBLEMS = tuple(problem.value for problem in FeedProblem)
 DROP_REASONS = ("duplicate", "no_theme", *(reason.value for reason in RejectionReason))
 PUBLISH_OUTCOMES = ("ok", "error")
+SEMANTIC_SKIP_REASONS = ("queue_full", "timeout", "failed")
+"""Why a candidate of the semantic second opinion was decided on the rules alone
+(``analysis.semantic.worker.Skip``)."""
 
 
 class Metrics:
@@ -133,6 +136,26 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
+        self.semantic_embedded = Counter(
+            "semantic_embedded_total",
+            "Items the semantic second opinion embedded and decided on.",
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.semantic_added = Counter(
+            "semantic_themes_added_total",
+            "Themes the semantic classifier added to items the rules did not fire them on.",
+            ["theme"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
+        self.semantic_skipped = Counter(
+            "semantic_skipped_total",
+            "Candidates of the semantic second opinion decided on the rules alone, by reason.",
+            ["reason"],
+            namespace=NAMESPACE,
+            registry=registry,
+        )
         self.unacked_records = Gauge(
             "kafka_unacked_records",
             "Records sent and not yet acknowledged by Kafka.",
@@ -184,8 +207,11 @@ class Metrics:
             self.stories.labels(theme)
             self.story_sources.labels(theme)
             self.story_bursts.labels(theme)
+            self.semantic_added.labels(theme)
         for reason in DROP_REASONS:
             self.items_dropped.labels(reason)
+        for reason in SEMANTIC_SKIP_REASONS:
+            self.semantic_skipped.labels(reason)
         for topic in topics:
             for outcome in PUBLISH_OUTCOMES:
                 self.events_published.labels(topic, outcome)

@@ -15,6 +15,7 @@ from enum import Enum
 import httpx
 
 from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.semantic.worker import SemanticWorker
 from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher
 from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
@@ -77,6 +78,7 @@ async def assemble(
     async with (
         Fetcher(settings.fetch, policy, transport=transport) as fetcher,
         _parser(settings, in_child=parse_in_child) as parser,
+        _semantic_worker(settings, analyzer) as semantic,
     ):
         if stories is None:
             stories = FleetStories.build(settings, parts.sink, metrics, topics=None)
@@ -88,6 +90,7 @@ async def assemble(
             seen=seen,
             text_limits=settings.text,
             stories=stories,
+            semantic=semantic,
         )
         poller = FeedPoller(
             fetcher=fetcher,
@@ -120,6 +123,19 @@ async def run_ingester(ingester: Ingester, mode: RunMode, stop: asyncio.Event) -
         return await ingester.run_once()
     await ingester.run_forever(stop)
     return []
+
+
+def _semantic_worker(
+    settings: Settings, analyzer: Analyzer
+) -> AbstractAsyncContextManager[SemanticWorker | None]:
+    """The embedding worker, when the analyzer has a second opinion."""
+    if analyzer.opinion is None:
+        return nullcontext(None)
+    return SemanticWorker(
+        queue_size=settings.semantic.queue_size,
+        timeout_seconds=settings.semantic.timeout_seconds,
+        batch_size=settings.semantic.batch_size,
+    )
 
 
 def _parser(settings: Settings, *, in_child: bool) -> AbstractAsyncContextManager[Parser]:

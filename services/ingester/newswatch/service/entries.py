@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import structlog
 
 from newswatch.analysis.config import TextSettings
-from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.engine import Analysis, Analyzer
 from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
+from newswatch.analysis.semantic.worker import SemanticWorker, Skip
 from newswatch.analysis.stories import StoryAssignment, story_text
 from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
 from newswatch.common.raw_entry import RawEntry
@@ -37,8 +38,10 @@ class EntryProcessor:
         seen: SeenIds,
         text_limits: TextSettings,
         stories: FleetStories,
+        semantic: SemanticWorker | None = None,
     ) -> None:
         self._analyzer = analyzer
+        self._semantic = semantic
         self._sink = sink
         self._metrics = metrics
         self._seen = seen
@@ -74,6 +77,7 @@ class EntryProcessor:
                 raw_date=entry.published_raw[:100],
             )
         analysis = self._analyzer.analyse(item.title, item.summary, item.language)
+        analysis = await self._second_opinion(analysis, item.title, item.summary)
         themes = analysis.themes
         if not themes:
             self._metrics.items_dropped.labels("no_theme").inc()
@@ -99,6 +103,25 @@ class EntryProcessor:
             return EntryResult.PUBLISH_FAILED
         await self._follow_story(story, theme_names)
         return EntryResult.PUBLISHED
+
+    async def _second_opinion(self, analysis: Analysis, title: str, summary: str) -> Analysis:
+        """The analysis with the semantic classifier's themes, when it is on and the item is a
+        candidate; the rules' alone when the worker cannot keep up (counted)."""
+        if self._semantic is None:
+            return analysis
+        candidate = self._analyzer.candidate(analysis, title, summary)
+        if candidate is None:
+            return analysis
+        vector = await self._semantic.embed(candidate.text)
+        if isinstance(vector, Skip):
+            self._metrics.semantic_skipped.labels(vector.value).inc()
+            return analysis
+        self._metrics.semantic_embedded.inc()
+        revised = self._analyzer.with_opinion(analysis, candidate, vector)
+        for theme in revised.themes:
+            if theme.classifier is not None:
+                self._metrics.semantic_added.labels(theme.theme).inc()
+        return revised
 
     async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
         """Count the story and its sources; offer the burst this item completes, if any (its
