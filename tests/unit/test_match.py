@@ -82,12 +82,23 @@ def test_terms_respect_word_boundaries(text: str, term: str) -> None:
         ("fa", "آمریکا", "توافق امريكا و طالبان", "امريكا"),
         ("ps", "بندي", "د بندیانو خوشې کول", "بندیانو"),
         ("ur", "قیدی", "قیدیوں کی رہائی", "قیدیوں"),
+        ("ps", "هوکړه", "د هوکړې له مخې", "هوکړې"),
+        ("ps", "جرګه", "د جرګو پرېکړه", "جرګو"),
+        ("ur", "حملہ", "طالبان کے حملوں میں", "حملوں"),
+        ("ur", "حملہ", "چیک پوسٹ پر حملے", "حملے"),
         ("fr", "prisonnier", "des prisonniers talibans", "prisonniers"),
     ],
 )
 def test_language_morphology(language: str, term: str, text: str, hit: str) -> None:
     theme_set = rules({"name": "g", "terms": {language: [term]}})
     assert hits(theme_set, text, language=language) == [hit]
+
+
+def test_final_heh_gives_way_only_in_pashto_and_urdu() -> None:
+    assert hits(rules({"name": "g", "terms": {"fa": ["حمله"]}}), "حملی", language="fa") == []
+    assert hits(rules({"name": "g", "terms": {"ps": ["هوکړه"]}}), "هوکړه", language="ps") == [
+        "هوکړه"
+    ]
 
 
 def test_arabic_proclitics_only_for_arabic_terms() -> None:

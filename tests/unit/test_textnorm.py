@@ -102,6 +102,10 @@ def test_word_forms() -> None:
     arabic = word_forms("الافراج", "ar", is_stem=False, first=True)
     assert arabic.stem == "افراج"
     assert {"", "ال", "و", "بال"} <= set(arabic.proclitics)
+    pashto = word_forms("هوکره", "ps", is_stem=False, first=True)
+    assert pashto.stem == "هوکر"
+    assert pashto.endings is not None
+    assert {"ه", "ی", "و", "هان"} <= pashto.endings
     stem = word_forms("releas", "en", is_stem=True, first=True)
     assert stem.endings is None
     neutral = word_forms("taliban", "any", is_stem=False, first=True)

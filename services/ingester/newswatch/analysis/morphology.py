@@ -30,6 +30,13 @@ _ENDINGS: Final[dict[str, frozenset[str]]] = {
     "ur": _forms("وں یں ے ی یاں یوں ات ان ه ئیں"),
     "ar": _forms("ات ین ون ه ی ها هم ان یه یین تها ا"),
 }
+_FINAL_HEH: Final = "ه"
+_FINAL_HEH_REPLACED: Final[dict[str, frozenset[str]]] = {
+    "ps": _forms("ی و"),
+    "ur": _forms("ے وں"),
+}
+"""Pashto feminine and Urdu masculine nouns ending in ه (ہ) replace it when they inflect:
+Pashto هوکړه → هوکړې, هوکړو; Urdu حملہ → حملے, حملوں."""
 _AR_PROCLITICS: Final = (
     "",
     *sorted(_forms("ال و وال ف فال ب بال ل لل ك كال ول ولل وب وبال فب فل") - {""}),
@@ -59,7 +66,8 @@ def word_forms(word: str, language: str, *, is_stem: bool, first: bool) -> WordF
     ``language`` ``any`` takes the morphology of every language written in the word's script.
     English adds ``-s``/``-es`` (``-y`` → ``-ies``); French ``-s``/``-x``; Russian drops a final
     vowel and takes a case ending; Dari, Pashto, Urdu and Arabic take their plural and suffix
-    endings, and an Arabic word that starts a term may carry a proclitic (و ف ب ل ك, ال).
+    endings (a Pashto or Urdu word ending in ه may replace it: هوکړه → هوکړې), and an Arabic
+    word that starts a term may carry a proclitic (و ف ب ل ك, ال).
     A stem (``word*``) takes any ending; proclitics still apply.
     """
     languages = SCRIPT_LANGUAGES.get(script_of(word), ()) if language == "any" else (language,)
@@ -71,6 +79,10 @@ def word_forms(word: str, language: str, *, is_stem: bool, first: bool) -> WordF
         while len(stem) > 3 and stem[-1] in _RU_FINAL:
             stem = stem[:-1]
         endings = _ENDINGS["ru"] | {word[len(stem) :]}
+    replaced = frozenset().union(*(_FINAL_HEH_REPLACED.get(lang, ()) for lang in languages))
+    if not is_stem and replaced and len(word) > 2 and word.endswith(_FINAL_HEH):
+        stem = word[:-1]
+        endings = frozenset(_FINAL_HEH + ending for ending in endings) | (replaced - {""})
     if "en" in languages and len(word) > 3 and word[-1] == "y" and word[-2] not in "aeiou":
         stem = word[:-1]
         endings = frozenset("y" + ending for ending in endings) | {"ies"}
