@@ -41,8 +41,8 @@ pytestmark = [
     ),
 ]
 
-FALLS = "Mazar-i-Sharif falls as Taliban sweep across north"
-FALLS_SUMMARY = "The insurgents took the city after government forces withdrew overnight."
+FALLS = "Taliban fighters enter Kunduz city"
+FALLS_SUMMARY = "Insurgents moved into the provincial capital after days of fighting."
 ISLAMIC_STATE = "Islamic State claims suicide bombing at Kabul mosque"
 MODEL = load_semantic_model()
 

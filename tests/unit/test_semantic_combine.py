@@ -183,9 +183,9 @@ def test_the_skip_reasons_are_the_metric_labels() -> None:
 
 def test_two_groups_anchor_a_theme_one_word_does_not() -> None:
     analyzer = Analyzer(THEMES, opinion=SecondOpinion(toy_model(anchor=Anchor.TWO_GROUPS), 0.8))
-    title, summary = NEAR_MISS[0], "The insurgents took the city from government forces."
+    title, summary = "Taliban fighters enter Kunduz city", "Insurgents moved into the capital."
     assert analyse(analyzer, title, summary, unit(1, 0.2))[0].theme == "taliban_attacks"
-    lone = "Taliban spokesman speaks to reporters in the north"
+    lone = "A Taliban statement on Sunday"
     alone = analyzer.analyse(lone, "", "en")
     assert analyzer.candidate(alone, lone, "") is None  # 'Taliban' alone: one group
     police = "Police said the road would remain closed until repairs are finished."

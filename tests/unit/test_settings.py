@@ -237,9 +237,8 @@ def _sample(field: FieldInfo) -> str:
         return default + "-sample"
     if isinstance(default, tuple | dict):
         return SAMPLE_LISTS[type(default)]
-    if default is None and float in typing.get_args(field.annotation):
-        return "0.5"  # an optional fraction (the semantic threshold)
-    return str(Path("sample") / "file")
+    optional_fraction = default is None and float in typing.get_args(field.annotation)
+    return "0.5" if optional_fraction else str(Path("sample") / "file")
 
 
 def _value(settings: Settings, flat: str) -> Any:
