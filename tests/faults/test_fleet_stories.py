@@ -136,8 +136,10 @@ def prefix_of(config: Path) -> str:
     return str(json.loads(config.read_text())["topic_prefix"])
 
 
-def start(config: Path, log: Path) -> Service:
-    return Service(["--config", str(config)], log, free_port())
+def start(config: Path, log: Path, spool: str = "spool") -> Service:
+    """A replica; replicas running at once need a ``spool`` directory each (a spool belongs
+    to one process), a restarted one keeps its own."""
+    return Service(["--config", str(config)], log, free_port(), log.parent / spool)
 
 
 def items(bootstrap: str, prefix: str) -> list[dict[str, Any]]:
@@ -171,7 +173,10 @@ def test_two_replicas_give_one_story_one_burst_and_publish_each_url_once(
         serve(feed_server, path, [])
     config = write_config(tmp_path, feed_server, paths, kafka_bootstrap)
     prefix = prefix_of(config)
-    with start(config, tmp_path / "a.log") as first, start(config, tmp_path / "b.log") as second:
+    with (
+        start(config, tmp_path / "a.log", "spool-a") as first,
+        start(config, tmp_path / "b.log", "spool-b") as second,
+    ):
         replicas = (first, second)
         for replica in replicas:
             replica.wait_for("/readyz", 200)

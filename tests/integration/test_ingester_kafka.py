@@ -1,6 +1,7 @@
 """End to end on real parts: local feed servers → ``newswatch run`` → a real Kafka broker."""
 
 import json
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -167,7 +168,10 @@ def test_without_kafka_it_polls_into_the_spool_says_degraded_and_exits_cleanly(
         assert (body["ready"], body["status"]) == (True, "degraded: spooling")
         assert service.get("/healthz")[0] == 200
         assert service.metric("newswatch_feeds_configured") == 3
-        # the matched items, the rejection and the checkpoints wait in the spool
+        deadline = time.monotonic() + 90
+        while len(feed_server.requests) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # the matched items, the rejection and the checkpoints of all three feeds wait in the spool
         service.wait_for_metric("newswatch_spool_records", 4 + 1 + 3, timeout_s=90)
         assert service.metric("newswatch_spool_bytes") > 0
         assert service.terminate() == 0, service.logs()
