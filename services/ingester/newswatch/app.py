@@ -151,7 +151,7 @@ class Service:
                     parts,
                     analyzer=self.configuration.analyzer,
                     metrics=self.metrics,
-                    parse_in_child=True,
+                    in_workers=True,
                     stories=self.stories,
                 ) as ingester,
             ):

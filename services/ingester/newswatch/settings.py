@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     feeds_reload_seconds: float = Field(
         10.0, gt=0, description="How often the feeds file is checked for changes."
     )
+    analysis_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes that parse documents and analyse their entries; unset: "
+        "the number of cores minus one, at least one.",
+    )
     seen_ids_capacity: int = Field(
         500_000, ge=1000, description="Item ids remembered as already published, per process."
     )

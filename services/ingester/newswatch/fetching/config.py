@@ -68,7 +68,9 @@ class FetchSettings(BaseModel):
     )
     max_entries_per_feed: int = Field(1000, ge=1)
     parse_time_limit_seconds: float = Field(
-        30.0, gt=0, description="Longest a document may take to parse; then it is a parse error."
+        30.0,
+        gt=0,
+        description="Longest a document may take to parse and analyse; then it is a parse error.",
     )
 
 

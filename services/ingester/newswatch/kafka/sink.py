@@ -10,12 +10,12 @@ compacted state topic (keyed by the feed's state key).
 from dataclasses import dataclass
 
 from newswatch.common.checkpoint import FeedCheckpoint, encode
+from newswatch.common.encoded_item import EncodedItem
 from newswatch.kafka.topics import TopicNames
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from newswatch_schemas import RejectedEntry, StoryBurst
 from newswatch_schemas.cloudevents import (
     binary_headers,
     burst_attributes,
-    item_attributes,
     rejected_attributes,
 )
 
@@ -42,13 +42,12 @@ class OutgoingRecord:
         )
 
 
-def item_records(item: NewsItem, topics: TopicNames) -> list[OutgoingRecord]:
+def item_records(item: EncodedItem, topics: TopicNames) -> list[OutgoingRecord]:
     """The item's copy for the items topic, then one per theme topic."""
-    value = item.model_dump_json().encode("utf-8")
-    headers = binary_headers(item_attributes(item))
+    headers = binary_headers(item.attributes)
     key = item.id.encode("ascii")
-    destinations = [topics.items, *(topics.theme(match.theme) for match in item.themes)]
-    return [OutgoingRecord(topic, key, value, headers) for topic in destinations]
+    destinations = [topics.items, *(topics.theme(theme) for theme in item.themes)]
+    return [OutgoingRecord(topic, key, item.value, headers) for topic in destinations]
 
 
 def rejected_records(rejected: RejectedEntry, topics: TopicNames) -> list[OutgoingRecord]:

@@ -21,6 +21,7 @@ import structlog
 from kafka.errors import KafkaConnectionError, KafkaError
 
 from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch.common.encoded_item import EncodedItem
 from newswatch.common.errors import SpoolError
 from newswatch.kafka.checkpoints import read_checkpoints
 from newswatch.kafka.client import ensure_topics, kafka_client_config
@@ -38,7 +39,7 @@ from newswatch.kafka.spool_thread import SpoolThread
 from newswatch.kafka.topics import TopicNames
 from newswatch.observability.logs import quieted
 from newswatch.observability.metrics import Metrics
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from newswatch_schemas import RejectedEntry, StoryBurst
 
 log = structlog.get_logger("newswatch.spool")
 
@@ -94,11 +95,11 @@ class SpooledSink:
         """Start draining into Kafka (connecting first if need be)."""
         self._draining = asyncio.create_task(self._drainer.run(self._stop), name="spool drainer")
 
-    async def publish_item(self, item: NewsItem) -> None:
+    async def publish_item(self, item: EncodedItem) -> None:
         """Spool the item's copies for the items topic and its theme topics, together."""
         await self._spool.accept(Accepted(item_records(item, self._topics)))
-        if not item.published_at_estimated:
-            self._metrics.pipeline_delay.observe(time.time() - item.published_at.timestamp())
+        if item.published_ts is not None:
+            self._metrics.pipeline_delay.observe(time.time() - item.published_ts)
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Spool the rejected entry's dead-letter record."""

@@ -8,6 +8,7 @@ once, unless a test holds acknowledgements back (``hold`` / ``release``) or make
 import asyncio
 
 from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch.common.encoded_item import EncodedItem
 from newswatch.common.errors import PublishError
 from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
 
@@ -52,14 +53,15 @@ class MemorySink:
         """Stop refusing items."""
         self._refused_urls.clear()
 
-    async def publish_item(self, item: NewsItem) -> None:
-        """Acknowledge the item (keep it, or count it), unless refused."""
+    async def publish_item(self, item: EncodedItem) -> None:
+        """Acknowledge the item (keep it, read back as a ``NewsItem``, or count it), unless
+        refused."""
         await self._acknowledgement()
         if item.url in self._refused_urls:
             raise PublishError(f"refused item {item.url}", topic=MEMORY_TOPIC)
         self.published += 1
         if self.keep:
-            self.items.append(item)
+            self.items.append(NewsItem.model_validate_json(item.value))
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Acknowledge the rejected entry and keep it."""

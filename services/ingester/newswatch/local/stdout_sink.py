@@ -3,8 +3,9 @@
 import sys
 from typing import TextIO
 
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
-from newswatch_schemas.cloudevents import burst_attributes, item_attributes, structured_event
+from newswatch.common.encoded_item import EncodedItem
+from newswatch_schemas import RejectedEntry, StoryBurst
+from newswatch_schemas.cloudevents import burst_attributes, structured_event
 
 
 class StdoutSink:
@@ -15,9 +16,9 @@ class StdoutSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
 
-    async def publish_item(self, item: NewsItem) -> None:
+    async def publish_item(self, item: EncodedItem) -> None:
         """Write the item's event line and flush it."""
-        self._stream.write(structured_event(item_attributes(item), item.model_dump_json()) + "\n")
+        self._stream.write(structured_event(item.attributes, item.value.decode("utf-8")) + "\n")
         self._stream.flush()
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:

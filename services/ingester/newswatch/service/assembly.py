@@ -15,11 +15,17 @@ from enum import Enum
 import httpx
 
 from newswatch.analysis.engine import Analyzer
+from newswatch.analysis.prepare import Preparation
 from newswatch.analysis.semantic.worker import SemanticWorker
 from newswatch.fetching.address_policy import AddressPolicy
 from newswatch.fetching.http import Fetcher
-from newswatch.fetching.parser_process import Parser, ParserProcess, ParserThread
 from newswatch.observability.metrics import Metrics
+from newswatch.service.analysis_pool import (
+    AnalysisStage,
+    InlineAnalysis,
+    WorkerPool,
+    default_workers,
+)
 from newswatch.service.entries import EntryProcessor
 from newswatch.service.fleet_stories import FleetStories
 from newswatch.service.outcome import PollOutcome
@@ -63,11 +69,12 @@ async def assemble(
     analyzer: Analyzer,
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None = None,
-    parse_in_child: bool = False,
+    in_workers: bool = False,
     stories: FleetStories | None = None,
 ) -> AsyncIterator[Ingester]:
-    """An ingester built from ``parts`` and ``settings``, with its HTTP client (and parsing
-    process, with ``parse_in_child``) open for as long as the context lasts.
+    """An ingester built from ``parts`` and ``settings``, with its HTTP client and its analysis
+    (a pool of worker processes with ``in_workers``, else a thread) open for as long as the
+    context lasts.
 
     ``transport`` stands in for the network (``httpx.MockTransport`` in tests). ``stories``
     is the replica's memory of the fleet's stories (``FleetStories``), rebuilt and followed by
@@ -77,24 +84,23 @@ async def assemble(
     policy = AddressPolicy(settings.fetch.allow_networks)
     async with (
         Fetcher(settings.fetch, policy, transport=transport) as fetcher,
-        _parser(settings, in_child=parse_in_child) as parser,
+        _analysis(settings, analyzer, in_workers=in_workers) as analysis,
         _semantic_worker(settings, analyzer) as semantic,
     ):
         if stories is None:
             stories = FleetStories.build(settings, parts.sink, metrics, topics=None)
         seen = stories.seen
         entries = EntryProcessor(
-            analyzer=analyzer,
+            analysis=analysis,
             sink=parts.sink,
             metrics=metrics,
             seen=seen,
-            text_limits=settings.text,
             stories=stories,
             semantic=semantic,
         )
         poller = FeedPoller(
             fetcher=fetcher,
-            parser=parser,
+            analysis=analysis,
             entries=entries,
             store=parts.store,
             metrics=metrics,
@@ -138,7 +144,15 @@ def _semantic_worker(
     )
 
 
-def _parser(settings: Settings, *, in_child: bool) -> AbstractAsyncContextManager[Parser]:
-    if in_child:
-        return ParserProcess(settings.fetch.parse_time_limit_seconds)
-    return nullcontext(ParserThread())
+def _analysis(
+    settings: Settings, analyzer: Analyzer, *, in_workers: bool
+) -> AbstractAsyncContextManager[AnalysisStage]:
+    """Where documents are parsed and their entries prepared: the worker pool, or a thread."""
+    preparation = Preparation(analyzer, settings.text, settings.stories.story_config())
+    if in_workers:
+        return WorkerPool(
+            preparation,
+            workers=settings.analysis_workers or default_workers(),
+            time_limit_seconds=settings.fetch.parse_time_limit_seconds,
+        )
+    return InlineAnalysis(preparation)

@@ -1,126 +1,112 @@
-"""One new feed entry through the stages after parsing: normalise, match, extract, story,
-publish. An entry counts as done (its id is remembered) only once the sink confirmed it."""
+"""One new feed entry, prepared by an analysis worker (``analysis.prepare``), through the
+stages the main process keeps: the second opinion's embedding, the story, publication. An
+entry counts as done (its id is remembered) only once the sink confirmed it."""
 
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import structlog
 
-from newswatch.analysis.config import TextSettings
-from newswatch.analysis.engine import Analysis, Analyzer
-from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
+from newswatch.analysis.items import FeedContext
+from newswatch.analysis.prepare import Prepared, Rejected
 from newswatch.analysis.semantic.worker import SemanticWorker, Skip
-from newswatch.analysis.stories import StoryAssignment, story_text
-from newswatch.common.errors import EntryRejectedError, FeedProblem, PublishError
-from newswatch.common.raw_entry import RawEntry
-from newswatch.common.redaction import redact_url
+from newswatch.analysis.stories import StoryAssignment
+from newswatch.common.errors import FeedProblem, ParseError, PublishError
 from newswatch.observability.metrics import Metrics
+from newswatch.service.analysis_job import RevisionJob
+from newswatch.service.analysis_pool import AnalysisStage
 from newswatch.service.fleet_stories import FleetStories
 from newswatch.service.outcome import EntryResult
 from newswatch.service.ports import EventSink
 from newswatch.service.seen import SeenIds
-from newswatch_schemas import RejectedEntry
 
 log = structlog.get_logger("newswatch.entries")
 
-ENTRY_EXCERPT_CHARS = 300
-
 
 class EntryProcessor:
-    """Takes each new entry of a poll from raw record to acknowledged item (or rejection)."""
+    """Takes each new entry of a poll from prepared record to acknowledged item (or
+    rejection)."""
 
     def __init__(
         self,
         *,
-        analyzer: Analyzer,
+        analysis: AnalysisStage,
         sink: EventSink,
         metrics: Metrics,
         seen: SeenIds,
-        text_limits: TextSettings,
         stories: FleetStories,
         semantic: SemanticWorker | None = None,
     ) -> None:
-        self._analyzer = analyzer
+        self._analysis = analysis
         self._semantic = semantic
         self._sink = sink
         self._metrics = metrics
         self._seen = seen
-        self._text_limits = text_limits
         self._stories = stories
 
     async def handle(
-        self,
-        entry: RawEntry,
-        identity: str,
-        context: FeedContext,
-        fetched_at: datetime,
+        self, entry: Prepared | Rejected, feed: FeedContext, fetched_at: datetime
     ) -> EntryResult:
-        """Normalise, match and publish one new entry; what became of it."""
+        """Publish one new entry as the worker prepared it; what became of it."""
+        identity = entry.identity
         structlog.contextvars.bind_contextvars(item_id=identity)
-        try:
-            item = normalise_entry(entry, context, fetched_at, self._text_limits)
-        except EntryRejectedError as rejection:
-            self._metrics.items_dropped.labels(rejection.reason.value).inc()
+        if isinstance(entry, Rejected):
+            record = entry.record
+            self._metrics.items_dropped.labels(record.reason.value).inc()
             log.warning(
                 "entry rejected",
-                reason=rejection.reason.value,
-                detail=rejection.detail,
-                entry_index=entry.index,
+                reason=record.reason.value,
+                detail=record.detail,
+                entry_index=entry.entry_index,
             )
-            rejected = rejected_record(entry, identity, context, fetched_at, rejection)
-            delivered = await self._deliver(identity, self._sink.publish_rejected(rejected))
+            delivered = await self._deliver(identity, self._sink.publish_rejected(record))
             return EntryResult.REJECTED if delivered else EntryResult.REJECTED_FAILED
-        if item.published_at_estimated:
-            self._metrics.feeds.count_problem(context.name, FeedProblem.DATE_ESTIMATED.value)
+        if entry.date_estimated:
+            self._metrics.feeds.count_problem(feed.name, FeedProblem.DATE_ESTIMATED.value)
             log.info(
                 "publication date missing or implausible; using the fetch time",
-                raw_date=entry.published_raw[:100],
+                raw_date=entry.raw_date,
             )
-        analysis = self._analyzer.analyse(item.title, item.summary, item.language)
-        analysis = await self._second_opinion(analysis, item.title, item.summary)
-        themes = analysis.themes
-        if not themes:
+        entry = await self._second_opinion(entry, feed, fetched_at)
+        item, key = entry.item, entry.story
+        if item is None or key is None:
             self._metrics.items_dropped.labels("no_theme").inc()
             self._seen.add(identity)
             return EntryResult.NO_THEME
-        theme_names = [theme.theme for theme in themes]
-        for theme in theme_names:
+        for theme in item.themes:
             self._metrics.items_matched.labels(theme).inc()
-        story = self._stories.index.assign(
-            item.id, story_text(item.title, item.summary), item.published_at, context.url
-        )
-        facts = analysis.facts
-        matched = item.model_copy(
-            update={
-                "themes": themes,
-                "story_id": story.story_id,
-                "figures": list(facts.figures),
-                "actors": list(facts.actors),
-                "places": list(facts.places),
-            }
-        )
-        if not await self._deliver(identity, self._sink.publish_item(matched)):
+        story = self._stories.index.assign_key(identity, key, entry.published_at, feed.url)
+        if not await self._deliver(
+            identity, self._sink.publish_item(item.with_story(story.story_id))
+        ):
             return EntryResult.PUBLISH_FAILED
-        await self._follow_story(story, theme_names)
+        await self._follow_story(story, list(item.themes))
         return EntryResult.PUBLISHED
 
-    async def _second_opinion(self, analysis: Analysis, title: str, summary: str) -> Analysis:
-        """The analysis with the semantic classifier's themes, when it is on and the item is a
-        candidate; the rules' alone when the worker cannot keep up (counted)."""
-        if self._semantic is None:
-            return analysis
-        candidate = self._analyzer.candidate(analysis, title, summary)
-        if candidate is None:
-            return analysis
-        vector = await self._semantic.embed(candidate.text)
+    async def _second_opinion(
+        self, entry: Prepared, feed: FeedContext, fetched_at: datetime
+    ) -> Prepared:
+        """The entry prepared again with the semantic classifier's opinion, when it is on and
+        the entry is a candidate; as it was, on the rules alone, when the embedding or the
+        revision could not be had (counted)."""
+        if self._semantic is None or entry.candidate is None or entry.entry is None:
+            return entry
+        vector = await self._semantic.embed(entry.candidate)
         if isinstance(vector, Skip):
             self._metrics.semantic_skipped.labels(vector.value).inc()
-            return analysis
+            return entry
         self._metrics.semantic_embedded.inc()
-        revised = self._analyzer.with_opinion(analysis, candidate, vector)
-        for theme in revised.themes:
-            if theme.classifier is not None:
-                self._metrics.semantic_added.labels(theme.theme).inc()
+        job = RevisionJob(entry.entry, entry.identity, feed, fetched_at, vector)
+        try:
+            revised = await self._analysis.run(job, feed_url=feed.url)
+        except ParseError as error:
+            log.warning("second opinion not applied", error=str(error))
+            self._metrics.semantic_skipped.labels(Skip.FAILED.value).inc()
+            return entry
+        if not isinstance(revised, Prepared):
+            raise TypeError(f"a revision of {entry.identity} gave {type(revised).__name__}")
+        for theme in revised.classifier_themes:
+            self._metrics.semantic_added.labels(theme).inc()
         return revised
 
     async def _follow_story(self, story: StoryAssignment, themes: list[str]) -> None:
@@ -146,28 +132,3 @@ class EntryProcessor:
             return False
         self._seen.add(identity)
         return True
-
-
-def rejected_record(
-    entry: RawEntry,
-    identity: str,
-    context: FeedContext,
-    fetched_at: datetime,
-    rejection: EntryRejectedError,
-) -> RejectedEntry:
-    """The dead-letter record of an entry that could not be normalised, with an excerpt."""
-    excerpt = {
-        "id": entry.guid,
-        "link": redact_url(entry.link),
-        "title": plain_text(entry.title, ENTRY_EXCERPT_CHARS),
-    }
-    return RejectedEntry(
-        id=identity,
-        feed_url=context.url,
-        feed_name=context.name,
-        reason=rejection.reason,
-        detail=rejection.detail,
-        entry_index=entry.index,
-        entry={key: value[:ENTRY_EXCERPT_CHARS] for key, value in excerpt.items()},
-        fetched_at=fetched_at,
-    )

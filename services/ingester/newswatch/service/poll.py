@@ -1,4 +1,5 @@
-"""One poll of one feed: fetch → parse → each new entry (``entries``) → checkpoint.
+"""One poll of one feed: fetch → parse and prepare the new entries (an analysis worker,
+``analysis_job``) → each new entry (``entries``) → checkpoint.
 
 A poll reads the feed's state and returns an immutable ``PollOutcome``; it changes no state
 itself (``FeedState.apply`` does). The validators and done ids move on only when every record
@@ -15,14 +16,14 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from newswatch.analysis.items import FeedContext, entry_id
+from newswatch.analysis.items import FeedContext
 from newswatch.common.errors import FetchError, ParseError, PublishError
 from newswatch.common.redaction import redact_url
-from newswatch.fetching.feed_parser import ParsedFeed
 from newswatch.fetching.http import Fetcher, FetchResult
-from newswatch.fetching.parser_process import Parser
-from newswatch.fetching.scheduling import publishing_interval, with_jitter
+from newswatch.fetching.scheduling import with_jitter
 from newswatch.observability.metrics import Metrics
+from newswatch.service.analysis_job import DocumentJob, DocumentResult, document_result
+from newswatch.service.analysis_pool import AnalysisStage
 from newswatch.service.entries import EntryProcessor
 from newswatch.service.feed_state import FeedState
 from newswatch.service.outcome import EntryCounts, PollOutcome, Progress
@@ -52,7 +53,7 @@ class FeedPoller:
         self,
         *,
         fetcher: Fetcher,
-        parser: Parser,
+        analysis: AnalysisStage,
         entries: EntryProcessor,
         store: CheckpointStore,
         metrics: Metrics,
@@ -60,7 +61,7 @@ class FeedPoller:
         limits: PollLimits,
     ) -> None:
         self._fetcher = fetcher
-        self._parser = parser
+        self._analysis = analysis
         self._entries = entries
         self._store = store
         self._metrics = metrics
@@ -88,7 +89,7 @@ class FeedPoller:
         )
 
     async def _read(self, state: FeedState) -> PollOutcome:
-        """Fetch → parse → publish; the outcome's timing is the fetch's until ``poll`` ends."""
+        """Fetch → prepare → publish; the outcome's timing is the fetch's until ``poll`` ends."""
         attempted_at, fetch_seconds, fetched = await self._fetch(state)
         attempt = PollOutcome(
             status="",
@@ -116,22 +117,27 @@ class FeedPoller:
         if fetched.not_modified:
             return answered
         url = answered.moved_to or state.url
+        fetched_at = datetime.now(UTC)
+        feed = FeedContext(
+            url=state.public_url,
+            name=state.name,
+            base_url=redact_url(fetched.final_url),
+            language=state.language,
+        )
         try:
-            parsed = await self._parse(state.name, url, fetched)
+            document = await self._prepare(state, url, fetched, feed, fetched_at)
         except ParseError as error:
             return replace(answered, status="parse_error", error=str(error))
-        counts, progress = await self._publish(state, fetched, parsed)
+        feed = replace(feed, language=document.language)
+        counts, progress = await self._publish(state, fetched, document, feed, fetched_at)
         server_hint = answered.server_hint
-        if parsed.ttl_seconds is not None:
-            server_hint = max(server_hint or 0.0, parsed.ttl_seconds)
+        if document.ttl_seconds is not None:
+            server_hint = max(server_hint or 0.0, document.ttl_seconds)
         return replace(
             answered,
             server_hint=server_hint,
             parsed=True,
-            publishing_gap_seconds=publishing_interval(
-                (entry.published for entry in parsed.entries if entry.published is not None),
-                datetime.now(UTC),
-            ),
+            publishing_gap_seconds=document.publishing_gap_seconds,
             counts=counts,
             progress=progress,
         )
@@ -167,54 +173,66 @@ class FeedPoller:
         )
         return result.permanent_url
 
-    async def _parse(self, name: str, url: str, result: FetchResult) -> ParsedFeed:
-        """Parse off the event loop, so that a large feed never holds up the others' fetches.
+    async def _prepare(
+        self,
+        state: FeedState,
+        url: str,
+        result: FetchResult,
+        feed: FeedContext,
+        fetched_at: datetime,
+    ) -> DocumentResult:
+        """Parse the document and prepare its new entries in an analysis worker, so that a
+        large feed never holds up the others' fetches.
 
         Relative links resolve against the redacted address: a link such as ``#top`` would
         otherwise carry the feed's credentials into the item's URL.
         """
-        parsed = await self._parser.parse(
-            result.body,
+        job = DocumentJob(
+            body=result.body,
             feed_url=url,
             content_type=result.content_type,
-            base_url=redact_url(result.final_url),
+            base_url=feed.base_url,
             max_entries=self._limits.max_entries_per_feed,
+            feed=feed,
+            fetched_at=fetched_at,
+            known_ids=state.done_ids,
         )
-        for problem in sorted(parsed.problems):
-            self._metrics.feeds.count_problem(name, problem.value)
+        document = document_result(await self._analysis.run(job, feed_url=url), feed_url=url)
+        for problem in sorted(document.problems):
+            self._metrics.feeds.count_problem(state.name, problem.value)
             log.warning(
-                "feed problem", problem=problem.value, detail=parsed.detail[:PROBLEM_DETAIL_CHARS]
+                "feed problem", problem=problem.value, detail=document.detail[:PROBLEM_DETAIL_CHARS]
             )
-        return parsed
+        return document
 
     async def _publish(
-        self, state: FeedState, result: FetchResult, parsed: ParsedFeed
+        self,
+        state: FeedState,
+        result: FetchResult,
+        document: DocumentResult,
+        feed: FeedContext,
+        fetched_at: datetime,
     ) -> tuple[EntryCounts, Progress | None]:
-        """Publish the new entries, all at once; the progress only if all were acknowledged."""
-        context = FeedContext(
-            url=state.public_url,
-            name=state.name,
-            base_url=redact_url(result.final_url),
-            language=parsed.language or state.language,
+        """Publish the new entries, all at once; the progress only if all were acknowledged.
+
+        The worker left out the entries the feed's last poll finished with and repeats within
+        the document; an entry another feed already brought is left out here."""
+        self._metrics.feeds.count_received(state.name, entries=len(document.entry_ids))
+        fresh = [entry for entry in document.new if entry.identity not in self._seen]
+        duplicates = len(document.entry_ids) - len(fresh)
+        if duplicates:
+            self._metrics.items_dropped.labels("duplicate").inc(duplicates)
+        results = await asyncio.gather(
+            *(self._entries.handle(entry, feed, fetched_at) for entry in fresh)
         )
-        fetched_at = datetime.now(UTC)
-        self._metrics.feeds.count_received(state.name, entries=len(parsed.entries))
-        pending = []
-        batch_ids: set[str] = set()
-        document_ids = [entry_id(entry, context) for entry in parsed.entries]
-        for entry, identity in zip(parsed.entries, document_ids, strict=True):
-            if identity in self._seen or identity in batch_ids:
-                self._metrics.items_dropped.labels("duplicate").inc()
-                continue
-            batch_ids.add(identity)
-            pending.append(
-                asyncio.create_task(self._entries.handle(entry, identity, context, fetched_at))
-            )
-        results = await asyncio.gather(*pending)
-        counts = EntryCounts.tally(len(parsed.entries), results)
+        counts = EntryCounts.tally(len(document.entry_ids), results)
         if not all(ending.acknowledged for ending in results):
             return counts, None
-        done = frozenset(identity for identity in document_ids if identity in self._seen)
+        done = frozenset(
+            identity
+            for identity in document.entry_ids
+            if identity in self._seen or identity in state.done_ids
+        )
         return counts, Progress(result.validators, done)
 
     async def _store_checkpoint(self, after: FeedState) -> bool | None:

@@ -6,14 +6,15 @@ import asyncio
 from typing import Protocol
 
 from newswatch.common.checkpoint import FeedCheckpoint
+from newswatch.common.encoded_item import EncodedItem
 from newswatch.common.feeds import Assign
-from newswatch_schemas import NewsItem, RejectedEntry, StoryBurst
+from newswatch_schemas import RejectedEntry, StoryBurst
 
 
 class EventSink(Protocol):
     """Where finished events go. Each ``publish_*`` returns once the event is safely stored."""
 
-    async def publish_item(self, item: NewsItem) -> None:
+    async def publish_item(self, item: EncodedItem) -> None:
         """Store one matched item; raise ``PublishError`` when that cannot be confirmed."""
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
+from typing import NamedTuple
 from zlib import crc32
 
 from newswatch.analysis.text import fold
@@ -67,6 +68,20 @@ def _shingles(words: list[str], shingle_words: int) -> list[int]:
     span = min(shingle_words, len(words))
     grams = zip(*(words[offset:] for offset in range(span)), strict=False)
     return sorted({crc32(" ".join(gram).encode()) for gram in grams})
+
+
+class StoryKey(NamedTuple):
+    """What the index compares an item by: its shingle hashes (sorted, distinct) and the
+    numbers it carries. Plain values, cheap to send between processes."""
+
+    shingles: tuple[int, ...]
+    numbers: tuple[str, ...]
+
+
+def story_key(text: str, config: "StoryConfig") -> StoryKey:
+    """The key of an item's story text (``story_text``) under ``config``."""
+    words = fold(text).words[: config.max_words]
+    return StoryKey(tuple(_shingles(words, config.shingle_words)), _numbers(words))
 
 
 def _numbers(words: list[str]) -> tuple[str, ...]:
@@ -198,7 +213,14 @@ class StoryIndex:
         self, item_id: str, text: str, published_at: datetime, source: str
     ) -> StoryAssignment:
         """Put an item in a story (its most similar indexed item's, or a new one) and index it."""
-        return self._index(item_id, text, published_at, source, joining=None)
+        return self.assign_key(item_id, story_key(text, self.config), published_at, source)
+
+    def assign_key(
+        self, item_id: str, key: StoryKey, published_at: datetime, source: str
+    ) -> StoryAssignment:
+        """``assign`` with the text's key made beforehand (``story_key``, with this index's
+        config): the service makes it in its analysis workers, off the main process."""
+        return self._index(item_id, key, published_at, source, joining=None)
 
     def observe(
         self, item_id: str, story_id: str, text: str, published_at: datetime, source: str
@@ -207,10 +229,18 @@ class StoryIndex:
         restart): it joins that story, unmatched, so that the ids agree wherever they were
         given. An item id already indexed is a repeat, as in ``assign`` (observing twice changes
         nothing)."""
-        return self._index(item_id, text, published_at, source, joining=story_id)
+        return self._index(
+            item_id, story_key(text, self.config), published_at, source, joining=story_id
+        )
 
     def _index(
-        self, item_id: str, text: str, published_at: datetime, source: str, *, joining: str | None
+        self,
+        item_id: str,
+        key: "StoryKey",
+        published_at: datetime,
+        source: str,
+        *,
+        joining: str | None,
     ) -> StoryAssignment:
         """Index a new item in story ``joining``, or in its best match's (``joining`` None);
         a known item id is a repeat."""
@@ -219,10 +249,8 @@ class StoryIndex:
         known = self._items.get(item_id)
         if known is not None:
             return self._repeat(known, source, published_at)
-        config = self.config
-        words = fold(text).words[: config.max_words]
-        shingles = array("I", _shingles(words, config.shingle_words))
-        numbers = _numbers(words)
+        shingles = array("I", key.shingles)
+        numbers = key.numbers
         match, similarity = None, 0.0
         if joining is None:
             match, similarity = self._best_match(shingles, numbers)
