@@ -372,7 +372,8 @@ def main() -> None:
             )
         print(
             f"delay from appearance to acknowledgement: p50 {percentile(delays, 0.5):.2f} s, "
-            f"p99 {percentile(delays, 0.99):.2f} s, mean {statistics.mean(delays):.2f} s"
+            f"p99 {percentile(delays, 0.99):.2f} s, mean {statistics.mean(delays):.2f} s; "
+            f"the last acknowledged {max(delays):.1f} s after the feeds appeared"
         )
         print(
             f"ingester CPU {figures['cpu_s']:.1f} s = {figures['cpu_s'] / count * 1000:.2f} s per "

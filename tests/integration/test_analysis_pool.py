@@ -202,7 +202,7 @@ async def _busy_worker() -> int:
 
 
 def _spawned_children() -> list[int]:
-    children = []
+    children: list[int] = []
     for task in Path("/proc/self/task").iterdir():
         children.extend(int(pid) for pid in (task / "children").read_text().split())
     return [pid for pid in children if b"spawn_main" in _read(Path(f"/proc/{pid}/cmdline"))]

@@ -144,4 +144,4 @@ def test_a_document_that_parses_too_long_is_stopped_and_the_others_still_come_th
     outcomes = {event["feed"]: event["status"] for event in events if event["event"] in POLL_EVENTS}
     assert outcomes == {"huge": "parse_error", "small": "ok"}
     failure = next(event for event in events if event["event"] == "feed failed")
-    assert "parsing took longer than 1 s" in failure["error"]
+    assert "parsing and analysis took longer than 1 s" in failure["error"]

@@ -2,7 +2,7 @@
 
 Each process runs in a session (and so a process group) of its own: Ctrl-C in the demo's
 terminal reaches only the runner, which stops them in order, and stopping one stops its
-children too (the ingester's parser process). A pid file holds the pid and the process's start
+children too (the ingester's analysis workers). A pid file holds the pid and the process's start
 time, so a pid that the system has since given to another process is never signalled.
 """
 
@@ -86,7 +86,7 @@ def stop(directory: Path, name: str, timeout_s: float, *, whole_group: bool = Tr
     file. True if it was running.
 
     SIGTERM goes to the leader alone, as Docker sends it to a container's first process: the
-    leader stops its own children (the ingester its parser process, in order).
+    leader stops its own children (the ingester its analysis workers, in order).
     """
     pid = recorded_pid(directory, name)
     if pid is None:

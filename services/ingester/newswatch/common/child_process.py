@@ -1,5 +1,5 @@
-"""A child process that answers requests on a pipe, one at a time: the parser and the semantic
-worker both run in one (``fetching.parser_process``, ``analysis.semantic.worker``).
+"""A child process that answers requests on a pipe, one at a time: the analysis workers and
+the semantic worker run in them (``service.analysis_pool``, ``analysis.semantic.worker``).
 
 One plain child and one pipe, and nothing shared between them: a child ended from outside (a
 signal to the whole process group, as ``kill -- -PGID`` or systemd's stop send; the OOM killer)

@@ -116,7 +116,7 @@ class StoryConfig:
     number_veto_below: float = 0.8
     horizon: timedelta = timedelta(hours=72)
     max_items: int = 1_000_000
-    max_key_items: int = 32
+    max_key_items: int = 16
     common_key_recent: int = 2
 
     def __post_init__(self) -> None:
