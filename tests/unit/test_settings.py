@@ -238,6 +238,8 @@ def _sample(field: FieldInfo) -> str:
     if isinstance(default, tuple | dict):
         return SAMPLE_LISTS[type(default)]
     optional_fraction = default is None and float in typing.get_args(field.annotation)
+    if default is None and int in typing.get_args(field.annotation):
+        return "3"
     return "0.5" if optional_fraction else str(Path("sample") / "file")
 
 

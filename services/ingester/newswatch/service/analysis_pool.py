@@ -6,8 +6,9 @@ acknowledges; everything else an item costs (feedparser, normalisation, matching
 the item's JSON, its story key) runs in the workers, on the other cores. Each worker is a
 ``common.child_process.ChildProcess`` (one plain child and a pipe: its docstring says why not
 ``multiprocessing.Pool``), given the analysis engine once when it starts. A job goes to an idle
-worker; a poll waits for one when all are busy, so the fetches queue behind the analysis they
-feed and nothing piles up in memory.
+worker; a poll waits for one when all are busy, holding its fetch slot (``poll.FeedPoller``),
+so fetching queues behind the analysis it feeds and no more documents than fetch slots wait in
+memory.
 
 Failures: a job that overruns the time limit ends its worker (a new one starts) and is a parse
 error of that poll, as a document that makes feedparser spin must be. A worker that dies under

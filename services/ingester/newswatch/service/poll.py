@@ -89,8 +89,42 @@ class FeedPoller:
         )
 
     async def _read(self, state: FeedState) -> PollOutcome:
-        """Fetch → prepare → publish; the outcome's timing is the fetch's until ``poll`` ends."""
+        """Fetch → prepare → publish; the outcome's timing is the fetch's until ``poll`` ends.
+
+        The fetch slot is held until the document is prepared: fetching never runs further
+        ahead of the analysis workers than the fetch slots allow, so when they are the
+        bottleneck (a cold start on thousands of feeds) no more than that many documents wait
+        in memory."""
         attempted_at, fetch_seconds, fetched = await self._fetch(state)
+        try:
+            read = await self._answer(state, attempted_at, fetch_seconds, fetched)
+        finally:
+            self._fetch_slots.release()
+        if isinstance(read, PollOutcome):
+            return read
+        answered, fetched_result, document, feed, fetched_at = read
+        counts, progress = await self._publish(state, fetched_result, document, feed, fetched_at)
+        server_hint = answered.server_hint
+        if document.ttl_seconds is not None:
+            server_hint = max(server_hint or 0.0, document.ttl_seconds)
+        return replace(
+            answered,
+            server_hint=server_hint,
+            parsed=True,
+            publishing_gap_seconds=document.publishing_gap_seconds,
+            counts=counts,
+            progress=progress,
+        )
+
+    async def _answer(
+        self,
+        state: FeedState,
+        attempted_at: datetime,
+        fetch_seconds: float,
+        fetched: FetchResult | FetchError,
+    ) -> PollOutcome | tuple[PollOutcome, FetchResult, DocumentResult, FeedContext, datetime]:
+        """The poll's outcome when it ends here (a failure, a 304, a parse error); else the
+        answer so far and the prepared document, to publish."""
         attempt = PollOutcome(
             status="",
             attempted_at=attempted_at,
@@ -128,36 +162,30 @@ class FeedPoller:
             document = await self._prepare(state, url, fetched, feed, fetched_at)
         except ParseError as error:
             return replace(answered, status="parse_error", error=str(error))
-        feed = replace(feed, language=document.language)
-        counts, progress = await self._publish(state, fetched, document, feed, fetched_at)
-        server_hint = answered.server_hint
-        if document.ttl_seconds is not None:
-            server_hint = max(server_hint or 0.0, document.ttl_seconds)
-        return replace(
-            answered,
-            server_hint=server_hint,
-            parsed=True,
-            publishing_gap_seconds=document.publishing_gap_seconds,
-            counts=counts,
-            progress=progress,
-        )
+        return answered, fetched, document, replace(feed, language=document.language), fetched_at
 
     async def _fetch(self, state: FeedState) -> tuple[datetime, float, FetchResult | FetchError]:
-        """When the fetch began (once it had its slots), how long it took, what it got."""
+        """When the fetch began (once it had its slots), how long it took, what it got. Returns
+        holding a fetch slot, which ``_read`` releases."""
         host = urlsplit(state.url).hostname or ""
         host_slots = self._host_slots.setdefault(
             host, asyncio.Semaphore(self._limits.max_fetches_per_host)
         )
-        async with host_slots, self._fetch_slots:
-            attempted_at = datetime.now(UTC)
-            started = time.monotonic()
+        async with host_slots:
+            await self._fetch_slots.acquire()
             try:
-                result: FetchResult | FetchError = await self._fetcher.fetch(
-                    state.url, state.validators
-                )
-            except FetchError as error:
-                result = error
-            fetch_seconds = time.monotonic() - started
+                attempted_at = datetime.now(UTC)
+                started = time.monotonic()
+                try:
+                    result: FetchResult | FetchError = await self._fetcher.fetch(
+                        state.url, state.validators
+                    )
+                except FetchError as error:
+                    result = error
+                fetch_seconds = time.monotonic() - started
+            except BaseException:
+                self._fetch_slots.release()
+                raise
         if isinstance(result, FetchResult):
             self._metrics.feeds.count_received(state.name, wire_bytes=result.wire_bytes)
         return attempted_at, fetch_seconds, result
