@@ -47,8 +47,9 @@ def test_feed_health_is_reported(
         as_json = run_newswatch("feeds", "--url", url, "--json")
         table = run_newswatch("feeds", "--url", url)
 
-        assert service.metric("newswatch_feed_up", feed="good") == 1
-        assert service.metric("newswatch_feed_up", feed="broken") == 0
+        assert service.metric("newswatch_feed_consecutive_failures", feed="good") == 0
+        assert service.metric("newswatch_feed_last_success_timestamp_seconds", feed="good") > 0
+        assert service.metric("newswatch_feed_consecutive_failures", feed="broken") >= 1
         assert service.metric("newswatch_feed_http_status", feed="broken") == 500
         assert service.metric("newswatch_feed_poll_interval_seconds", feed="broken") >= 600
         # SIGTERM reaches the parser child too, as systemd's stop sends it: still a clean exit

@@ -379,4 +379,7 @@ def test_server_errors_back_off(server: HostileServer, harness: Harness) -> None
             return intervals
 
     assert asyncio.run(poll_three_times()) == [600, 1200, 2400]
-    assert harness.registry.get_sample_value("newswatch_feed_up", {"feed": "broken"}) == 0
+    failures = harness.registry.get_sample_value(
+        "newswatch_feed_consecutive_failures", {"feed": "broken"}
+    )
+    assert failures == 3

@@ -119,10 +119,15 @@ STORIES = (
 FEEDS = (
     Chart(
         "Feeds by last poll",
-        "Feeds whose last poll succeeded or failed (newswatch_feed_up).",
+        "Feeds whose last poll succeeded (newswatch_feed_consecutive_failures 0) or failed.",
         (
-            Query("count(newswatch_feed_up == 1) or vector(0)", "last poll succeeded"),
-            Query("count(newswatch_feed_up == 0) or vector(0)", "last poll failed"),
+            Query(
+                "count(newswatch_feed_consecutive_failures == 0) or vector(0)",
+                "last poll succeeded",
+            ),
+            Query(
+                "count(newswatch_feed_consecutive_failures > 0) or vector(0)", "last poll failed"
+            ),
         ),
     ),
     Chart(
@@ -152,14 +157,16 @@ FEEDS = (
         "percentunit",
     ),
     Chart(
-        "Fetch time p95 per feed",
-        "Time to fetch a feed, body included.",
-        (
+        "Fetch time of all feeds",
+        "Quantiles of the fleet-wide newswatch_feed_fetch_duration_seconds, for fetches that "
+        "succeeded and fetches that failed (a timeout takes the whole timeout).",
+        tuple(
             Query(
-                "histogram_quantile(0.95, sum by (feed, le) "
+                f"histogram_quantile({quantile}, sum by (result, le) "
                 f"(rate(newswatch_feed_fetch_duration_seconds_bucket{RATE})))",
-                "{{feed}}",
-            ),
+                f"p{round(float(quantile) * 100)} {{{{result}}}}",
+            )
+            for quantile in ("0.5", "0.95")
         ),
         "s",
     ),
@@ -179,7 +186,7 @@ ENTRIES = (
 )
 
 FEED_HEALTH_COLUMNS = (
-    ("max by (feed) (newswatch_feed_up)", "up"),
+    ("max by (feed) (newswatch_feed_consecutive_failures == bool 0)", "up"),
     ("max by (feed) (newswatch_feed_consecutive_failures)", "failures in a row"),
     ("max by (feed) (newswatch_feed_http_status)", "last HTTP status"),
     ("max by (feed) (newswatch_feed_poll_interval_seconds)", "poll interval (s)"),

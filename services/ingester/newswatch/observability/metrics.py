@@ -11,14 +11,17 @@ from newswatch_schemas import RejectionReason
 
 NAMESPACE = "newswatch"
 
+SUCCESSFUL_OUTCOMES = ("ok", "not_modified")
+"""The outcomes every feed has at zero from the start; the others appear when they happen."""
 FETCH_OUTCOMES = (
-    "ok",
-    "not_modified",
+    *SUCCESSFUL_OUTCOMES,
     "parse_error",
     "internal_error",
     *(failure.value for failure in FetchFailure),
 )
+"""Every outcome of a poll: the closed set of the ``outcome`` label of feed_fetches_total."""
 FEED_PROBLEMS = tuple(problem.value for problem in FeedProblem)
+"""The closed set of the ``problem`` label of feed_problems_total."""
 DROP_REASONS = ("duplicate", "no_theme", *(reason.value for reason in RejectionReason))
 PUBLISH_OUTCOMES = ("ok", "error")
 SEMANTIC_SKIP_REASONS = ("queue_full", "timeout", "failed")
@@ -41,7 +44,7 @@ class Metrics:
             namespace=NAMESPACE,
             registry=registry,
         )
-        self.feeds = FeedMetrics(NAMESPACE, FETCH_OUTCOMES, FEED_PROBLEMS)
+        self.feeds = FeedMetrics(NAMESPACE, SUCCESSFUL_OUTCOMES)
         registry.register(self.feeds)
         self.feeds_assigned = Gauge(
             "feeds_assigned",
