@@ -27,7 +27,11 @@ items make the exit status 1), p50, p90, p99 and max, against the target interva
 polls per second achieved and the share of 304s (the server's counts over the measurement), the
 gaps between two polls of a feed as the server saw them, the ingester's CPU seconds (total, and
 per poll during the measurement) and its resident memory (peak: the larger of VmHWM before the
-SIGTERM and the rusage of its exit; and over the measurement), against 300 MB. A script that
+SIGTERM and the rusage of its exit; and over the measurement); the memory of its whole process
+tree, every descendant included (``process_tree``: PSS, else RSS, sampled every 2 s from the
+start; the peak and its split per process), against the 300 MB budget; and the polls per second
+(``poll_profile``, from the server's request times) over the first interval after the ingester
+started (its first polls) and over the last whole interval of the measurement. A script that
 reports figures, not a test.
 """
 
@@ -58,6 +62,8 @@ from xml.sax.saxutils import escape
 
 from e2e_bench import create_topics, percentile
 from kafka import KafkaConsumer, TopicPartition
+from poll_profile import describe, profile
+from process_tree import TreePeak
 
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.themes.compile import compile_themes
@@ -231,10 +237,12 @@ class ServerStats:
     not_modified: int = 0
     last_request: dict[int, float] = field(default_factory=dict)
     gaps: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
 
     def note(self, feed: int, now: float, *, modified: bool) -> None:
         """Count one request of ``feed`` and the gap since its previous one."""
         self.requests += 1
+        self.times.append(now)
         if modified:
             self.ok += 1
         else:
@@ -331,8 +339,8 @@ def serve_feeds(plan: FeedPlan, start: "Synchronized[float]", parent: Connection
         parent.send(port)
         while servers:
             if parent.poll():
-                parent.recv()
-                parent.send(stats.snapshot())
+                wanted = parent.recv()
+                parent.send(stats.times if wanted == "times" else stats.snapshot())
             await asyncio.sleep(0.1)
 
     asyncio.run(main())
@@ -379,6 +387,14 @@ class FeedServer:
             raise SystemExit("feed server does not answer")
         stats: dict[str, Any] = self._pipe.recv()
         return stats
+
+    def request_times(self) -> list[float]:
+        """When each request so far came (seconds since the epoch), in order."""
+        self._pipe.send("times")
+        if not self._pipe.poll(30):
+            raise SystemExit("feed server does not answer")
+        times: list[float] = self._pipe.recv()
+        return times
 
     def stop(self) -> None:
         """End the server process."""
@@ -443,6 +459,7 @@ def wait_for_warm_up(
     ingester: subprocess.Popen[bytes],
     server: FeedServer,
     consumer: KafkaConsumer,
+    tree: TreePeak,
     *,
     topic: str,
     feeds: int,
@@ -453,6 +470,7 @@ def wait_for_warm_up(
     while True:
         if ingester.poll() is not None:
             raise SystemExit(f"the ingester exited during warm-up (status {ingester.returncode})")
+        tree.sample()
         seen, stored = server.stats()["feeds_seen"], records_in(consumer, topic)
         if seen >= feeds and stored >= old_items:
             return
@@ -476,9 +494,14 @@ class Window:
 
 
 def watch(
-    ingester: subprocess.Popen[bytes], server: FeedServer, window: Window, until: float
+    ingester: subprocess.Popen[bytes],
+    server: FeedServer,
+    window: Window,
+    tree: TreePeak,
+    until: float,
 ) -> None:
-    """Sample the ingester's memory until ``until``, printing progress; fill ``window``."""
+    """Sample the ingester's memory (its own RSS, and its whole tree's) until ``until``,
+    printing progress; fill ``window``."""
     window.stats_start = server.stats()
     window.cpu_start = proc_cpu_seconds(ingester.pid)
     next_progress = time.time() + PROGRESS_SECONDS
@@ -486,11 +509,13 @@ def watch(
         if ingester.poll() is not None:
             raise SystemExit(f"the ingester exited during the measurement ({ingester.returncode})")
         window.rss_kib.append(proc_status_kib(ingester.pid, "VmRSS"))
+        whole = tree.sample()
         if now >= next_progress:
             polls = server.stats()["requests"] - window.stats_start["requests"]
             print(
                 f"  t+{now - window.start:.0f} s: {polls} polls, "
-                f"RSS {window.rss_kib[-1] / 1024:.0f} MiB",
+                f"RSS {window.rss_kib[-1] / 1024:.0f} MiB, tree {whole.kinds} "
+                f"{whole.total_kib / 1024:.0f} MiB",
                 flush=True,
             )
             next_progress += PROGRESS_SECONDS
@@ -612,6 +637,18 @@ def report_load(window: Window, interval: float, cpu_total: float, rusage_rss_ki
     )
 
 
+def report_profiles(
+    times: list[float], started: float, measured: float, args: argparse.Namespace
+) -> None:
+    """Print how the polls fell over the first interval after the ingester started (the first
+    polls) and over the last whole interval of the measurement (steady state)."""
+    steady = measured + (args.rounds - 1) * args.interval
+    for line in describe("first interval after start-up", profile(times, started, args.interval)):
+        print(line)
+    for line in describe("last whole interval measured", profile(times, steady, args.interval)):
+        print(line)
+
+
 def parse_args() -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -660,11 +697,13 @@ def run(
     started = time.time()
     ingester = start_ingester(bootstrap, prefix, feeds_file, workdir / "ingester.log")
     consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    tree = TreePeak(ingester.pid)
     try:
         wait_for_warm_up(
             ingester,
             server,
             consumer,
+            tree,
             topic=f"{prefix}.items",
             feeds=args.feeds,
             old_items=plan.old_published,
@@ -679,7 +718,7 @@ def run(
         server.start_time.value = window.start
         until = window.start + args.interval * (args.rounds - 1 + LAST_INTERVAL_SPARE) + args.margin
         print(f"measuring for {until - window.start:.0f} s", flush=True)
-        watch(ingester, server, window, until)
+        watch(ingester, server, window, tree, until)
         status, usage = stop_ingester(ingester)
     finally:
         consumer.close()
@@ -690,6 +729,8 @@ def run(
     found = published_times(bootstrap, f"{prefix}.items")
     complete = report_delays(plan.items, found, window.start, args.interval + TARGET_SLACK_SECONDS)
     report_load(window, args.interval, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    print("\n".join(tree.report(TARGET_RSS_MB)))
+    report_profiles(server.request_times(), started, window.start, args)
     log = (workdir / "ingester.log").read_text().splitlines()
     print(f"ingester log: {len(log)} lines at WARNING or above")
     for line in log[:5]:

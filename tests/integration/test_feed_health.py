@@ -13,6 +13,8 @@ from newswatch_devtools.service import Service, run_newswatch
 
 pytestmark = pytest.mark.integration
 
+POLL_SECONDS = 2.0
+
 
 def test_feed_health_is_reported(
     tmp_path: Path, feed_server: FeedServer, kafka_bootstrap: str
@@ -34,6 +36,8 @@ def test_feed_health_is_reported(
         kafka_bootstrap,
         "--topic-prefix",
         f"nwtest-{uuid.uuid4().hex[:10]}",
+        "--poll-interval",
+        f"{POLL_SECONDS:g}",  # first polls come within the interval
         "--log-format",
         "json",
     ]
@@ -51,7 +55,10 @@ def test_feed_health_is_reported(
         assert service.metric("newswatch_feed_last_success_timestamp_seconds", feed="good") > 0
         assert service.metric("newswatch_feed_consecutive_failures", feed="broken") >= 1
         assert service.metric("newswatch_feed_http_status", feed="broken") == 500
-        assert service.metric("newswatch_feed_poll_interval_seconds", feed="broken") >= 600
+        # backed off: at least doubled after its first failure
+        assert service.metric("newswatch_feed_poll_interval_seconds", feed="broken") >= (
+            2 * POLL_SECONDS
+        )
         # SIGTERM reaches the parser child too, as systemd's stop sends it: still a clean exit
         assert service.terminate(timeout_s=30, whole_group=True) == 0, service.logs()
 

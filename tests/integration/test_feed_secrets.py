@@ -148,6 +148,8 @@ def test_service_with_kafka_uses_the_credentials_and_shows_none(
         kafka_bootstrap,
         "--topic-prefix",
         prefix,
+        "--poll-interval",
+        "2",  # first polls come within the interval
         "--log-format",
         "json",
     ]

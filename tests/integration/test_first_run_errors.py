@@ -172,6 +172,8 @@ def test_the_service_says_once_when_no_feed_answered_its_first_pass_and_how_many
         kafka_bootstrap,
         "--topic-prefix",
         f"t{uuid.uuid4().hex[:8]}",
+        "--poll-interval",
+        "2",  # first polls come within the interval
         "--log-format",
         "json",
     ]

@@ -163,6 +163,7 @@ def test_without_kafka_it_polls_into_the_spool_says_degraded_and_exits_cleanly(
     feeds_file = write_feeds_file(tmp_path, feed_server)
     unreachable = f"127.0.0.1:{free_port()}"
     args = ["--feeds", str(feeds_file), "--bootstrap-servers", unreachable, "--log-format", "json"]
+    args += ["--poll-interval", "2"]  # first polls come within the interval
     with Service(args, tmp_path / "service.log", free_port()) as service:
         body = json.loads(service.wait_for("/readyz", 200))
         assert (body["ready"], body["status"]) == (True, "degraded: spooling")

@@ -67,6 +67,7 @@ def test_copies_share_a_story_and_a_burst_reaches_the_alerts_topic(
                 "kafka_bootstrap_servers": kafka_bootstrap,
                 "topic_prefix": prefix,
                 "story_burst_sources": 2,
+                "poll_interval_seconds": 2,  # first polls come within the interval
                 "log_format": "json",
             }
         )

@@ -1,4 +1,5 @@
-"""When the next poll happens: adaptation, server hints, Retry-After, backoff and jitter."""
+"""When the next poll happens: adaptation, server hints, Retry-After, backoff and jitter; and
+when a long-running service polls a feed first (its phase of the interval)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -8,8 +9,10 @@ import pytest
 from newswatch.fetching.config import ScheduleSettings
 from newswatch.fetching.scheduling import (
     cache_lifetime,
+    first_poll_delay,
     http_date_or_seconds,
     next_interval,
+    phase,
     publishing_interval,
     with_jitter,
 )
@@ -23,7 +26,7 @@ LIMITS = ScheduleSettings(
 )
 
 
-def interval(**overrides: object) -> float:
+def interval(limits: ScheduleSettings = LIMITS, **overrides: object) -> float:
     arguments: dict[str, object] = {
         "configured": None,
         "publishing_gap": None,
@@ -32,7 +35,7 @@ def interval(**overrides: object) -> float:
         "retry_after": None,
     }
     arguments.update(overrides)
-    return next_interval(LIMITS, **arguments)  # type: ignore[arg-type]
+    return next_interval(limits, **arguments)  # type: ignore[arg-type]
 
 
 def test_default_until_the_rate_is_known() -> None:
@@ -50,7 +53,38 @@ def test_configured_interval_wins_over_adaptation() -> None:
 
 @pytest.mark.parametrize(("hint", "expected"), [(900, 900), (30, 300), (10**6, 3600)])
 def test_server_hint_is_a_lower_bound_capped_at_the_maximum(hint: float, expected: float) -> None:
+    uncapped = LIMITS.model_copy(update={"max_hinted_interval_seconds": 10**7})
+    assert interval(uncapped, server_hint=hint) == expected
+
+
+@pytest.mark.parametrize(("hint", "expected"), [(200, 300), (299, 300), (900, 300), (10**6, 300)])
+def test_server_hint_lengthens_by_default_only_up_to_the_configured_interval(
+    hint: float, expected: float
+) -> None:
+    assert LIMITS.max_hinted_interval_seconds is None
     assert interval(server_hint=hint) == expected
+
+
+@pytest.mark.parametrize(("hint", "expected"), [(100, 120), (150, 150), (900, 180)])
+def test_server_hint_below_and_above_an_explicit_cap(hint: float, expected: float) -> None:
+    capped = LIMITS.model_copy(update={"max_hinted_interval_seconds": 180})
+    assert interval(capped, configured=120, server_hint=hint) == expected
+
+
+@pytest.mark.parametrize(("hint", "expected"), [(60, 120), (100, 120), (900, 120)])
+def test_by_default_the_feeds_own_interval_is_the_cap(hint: float, expected: float) -> None:
+    assert interval(configured=120, server_hint=hint) == expected
+
+
+def test_an_explicit_cap_larger_than_the_configured_interval() -> None:
+    larger = LIMITS.model_copy(update={"max_hinted_interval_seconds": 1800})
+    assert interval(larger, server_hint=900) == 900
+    assert interval(larger, server_hint=2400) == 1800
+    assert interval(larger, configured=120, server_hint=2400) == 1800
+
+
+def test_a_capped_hint_never_shortens_an_adapted_interval() -> None:
+    assert interval(publishing_gap=4000, server_hint=3000) == 2000
 
 
 @pytest.mark.parametrize(("failures", "expected"), [(1, 600), (3, 2400), (10, 21600), (500, 21600)])
@@ -97,3 +131,41 @@ def test_retry_after_forms(value: str, expected: float | None) -> None:
 )
 def test_cache_lifetime(headers: dict[str, str], expected: float | None) -> None:
     assert cache_lifetime(headers, NOW) == expected
+
+
+def test_phase_is_stable_and_spread_evenly() -> None:
+    keys = [f"https://feeds.example.org/{n}.xml" for n in range(10_000)]
+    phases = [phase(key) for key in keys]
+    assert phases == [phase(key) for key in keys]
+    assert all(0 <= value < 1 for value in phases)
+    per_tenth = [
+        sum(1 for value in phases if tenth / 10 <= value < (tenth + 1) / 10) for tenth in range(10)
+    ]
+    assert min(per_tenth) > 900
+    assert max(per_tenth) < 1100
+
+
+def test_a_new_feed_is_polled_first_at_its_phase_of_the_interval() -> None:
+    key = "https://feeds.example.org/kabul.xml"
+    assert first_poll_delay(key=key, interval=300, due_in=None) == pytest.approx(phase(key) * 300)
+    assert first_poll_delay(key=key, interval=60, due_in=None) == pytest.approx(phase(key) * 60)
+
+
+def test_a_resumed_feed_due_sooner_keeps_its_earlier_time() -> None:
+    key = next(f"https://f.test/{n}" for n in range(100) if phase(f"https://f.test/{n}") > 0.5)
+    assert first_poll_delay(key=key, interval=300, due_in=20) == 20
+    assert first_poll_delay(key=key, interval=300, due_in=0) == 0
+
+
+def test_a_resumed_feed_due_later_than_its_phase_is_polled_at_its_phase() -> None:
+    key = next(f"https://f.test/{n}" for n in range(100) if phase(f"https://f.test/{n}") < 0.5)
+    assert first_poll_delay(key=key, interval=300, due_in=200) == pytest.approx(phase(key) * 300)
+
+
+def test_overdue_feeds_are_spread_over_the_interval_not_bunched() -> None:
+    delays = [
+        first_poll_delay(key=f"https://f.test/{n}", interval=300, due_in=-3600) for n in range(3000)
+    ]
+    assert all(0 <= delay < 300 for delay in delays)
+    assert sum(1 for delay in delays if delay < 60) < 0.25 * len(delays)
+    assert sum(1 for delay in delays if delay >= 240) > 0.15 * len(delays)

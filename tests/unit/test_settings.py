@@ -268,3 +268,19 @@ def test_networks_from_the_run_flag_win_over_the_environment(
     args = build_parser().parse_args(["run", "--fetch-allow-networks", "127.0.0.1/32, ::1/128"])
     networks = load_settings({"fetch_allow_networks": args.fetch_allow_networks}).fetch
     assert [str(network) for network in networks.allow_networks] == ["127.0.0.1/32", "::1/128"]
+
+
+def test_the_hint_cap_from_the_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings({}).schedule.max_hinted_interval_seconds is None
+    config = tmp_path / "newswatch.yaml"
+    config.write_text("max_hinted_interval_seconds: 900\n")
+    assert load_settings({}, config).schedule.max_hinted_interval_seconds == 900
+    monkeypatch.setenv("NEWSWATCH_MAX_HINTED_INTERVAL_SECONDS", "1200")
+    assert load_settings({}, config).schedule.max_hinted_interval_seconds == 1200
+    monkeypatch.setenv("NEWSWATCH_MAX_HINTED_INTERVAL_SECONDS", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, config)
+    assert caught.value.field == "max_hinted_interval_seconds"
+    assert "NEWSWATCH_MAX_HINTED_INTERVAL_SECONDS" in str(caught.value)

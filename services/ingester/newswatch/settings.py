@@ -181,6 +181,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
         "min_poll_interval_seconds",
         "max_poll_interval_seconds",
         "max_backoff_seconds",
+        "max_hinted_interval_seconds",
     ),
     **_named("text", "", "max_title_chars", "max_summary_chars"),
     **_named("stories", "story_", "horizon_hours", "burst_sources", "burst_window_minutes"),

@@ -87,3 +87,11 @@ class ScheduleSettings(BaseModel):
     max_backoff_seconds: float = Field(
         6 * 3600.0, gt=0, description="Longest wait after repeated failures or Retry-After."
     )
+    max_hinted_interval_seconds: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Longest interval a server hint (max-age, Expires, <ttl>) may ask for; unset, the "
+            "configured interval (the feed's own, else poll_interval_seconds)."
+        ),
+    )

@@ -60,7 +60,10 @@ class FeedState:
     def start(
         cls, feed: FeedConfig, schedule: ScheduleSettings, checkpoint: FeedCheckpoint | None = None
     ) -> "FeedState":
-        """A feed's state before its first poll here, resumed from its stored checkpoint."""
+        """A feed's state before its first poll here, resumed from its stored checkpoint.
+
+        A resumed feed is due one interval after its checkpoint was stored, at the latest (a
+        checkpoint is stored when a poll moves the feed on, so the last poll may be later)."""
         state = cls(
             name=feed.name,
             configured_url=feed.url,
@@ -80,6 +83,7 @@ class FeedState:
             url=restore_secrets(checkpoint.effective_url, feed.url) or feed.url,
             validators=Validators(checkpoint.etag, checkpoint.last_modified),
             done_ids=frozenset(checkpoint.done_ids),
+            next_poll=checkpoint.updated_at + timedelta(seconds=state.interval_seconds),
         )
 
     def apply(self, outcome: PollOutcome) -> "FeedState":

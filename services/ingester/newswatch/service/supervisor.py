@@ -1,14 +1,17 @@
 """The ingester's schedule: which feeds to poll, from the feed source, and when to poll each.
 
 Each feed is polled by its own task, on its own schedule (``FeedState.next_poll``, from
-``scheduling``); one poll is ``poll.FeedPoller``'s job, and its outcome becomes the feed's
-next state (``FeedState.apply``). Polling waits while the sink cannot take events. Feeds
-come and go as the source says: one that goes is stopped after its poll in flight has
-finished and stored its checkpoint; one that comes resumes from its stored checkpoint.
+``scheduling``), its first poll at its phase of the interval (``scheduling.first_poll_delay``:
+the fleet's polls spread evenly over the interval, not bunched at start-up). One poll is
+``poll.FeedPoller``'s job, and its outcome becomes the feed's next state (``FeedState.apply``).
+Polling waits while the sink cannot take events. Feeds come and go as the source says: one that
+goes is stopped after its poll in flight has finished and stored its checkpoint; one that comes
+resumes from its stored checkpoint.
 """
 
 import asyncio
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -16,7 +19,7 @@ import structlog
 from newswatch.common.feeds import FeedConfig
 from newswatch.common.stopping import sleep_unless_stopped
 from newswatch.fetching.config import ScheduleSettings
-from newswatch.fetching.scheduling import with_jitter
+from newswatch.fetching.scheduling import first_poll_delay, with_jitter
 from newswatch.observability.metrics import Metrics
 from newswatch.service.feed_state import FeedState
 from newswatch.service.first_pass import failure_hint, first_pass_failed
@@ -28,7 +31,6 @@ from newswatch.service.seen import SeenIds
 
 log = structlog.get_logger("newswatch.pipeline")
 
-FIRST_POLL_SPREAD_SECONDS = 5.0
 SINK_RETRY_SECONDS = 1.0
 
 
@@ -205,8 +207,7 @@ class Ingester:
         await task
 
     async def _poll_repeatedly(self, feed: FeedConfig, stop: asyncio.Event) -> None:
-        interval = self._states[feed.name].interval_seconds
-        delay = with_jitter(min(interval, FIRST_POLL_SPREAD_SECONDS)) / 2
+        delay = self._plan_first_poll(feed)
         while not await sleep_unless_stopped(stop, delay):
             if not await self._wait_for_sink(stop):
                 return
@@ -219,6 +220,14 @@ class Ingester:
                 continue
             due = self._states[feed.name].next_poll or datetime.now(UTC)
             delay = max(0.0, (due - datetime.now(UTC)).total_seconds())
+
+    def _plan_first_poll(self, feed: FeedConfig) -> float:
+        """Seconds until the feed's first poll here; its state shows when that is."""
+        state, now = self._states[feed.name], datetime.now(UTC)
+        due_in = None if state.next_poll is None else (state.next_poll - now).total_seconds()
+        delay = first_poll_delay(key=feed.state_key, interval=state.interval_seconds, due_in=due_in)
+        self._states[feed.name] = replace(state, next_poll=now + timedelta(seconds=delay))
+        return delay
 
     async def _wait_for_sink(self, stop: asyncio.Event) -> bool:
         """Hold polling while the sink cannot take events (nothing is fetched to be dropped).
