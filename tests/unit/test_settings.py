@@ -237,10 +237,12 @@ def _sample(field: FieldInfo) -> str:
         return default + "-sample"
     if isinstance(default, tuple | dict):
         return SAMPLE_LISTS[type(default)]
-    optional_fraction = default is None and float in typing.get_args(field.annotation)
-    if default is None and int in typing.get_args(field.annotation):
-        return "3"
-    return "0.5" if optional_fraction else str(Path("sample") / "file")
+    optional = typing.get_args(field.annotation) if default is None else ()
+    optional_samples = {float: "0.5", int: "3"}
+    return next(
+        (optional_samples[kind] for kind in optional if kind in optional_samples),
+        str(Path("sample") / "file"),
+    )
 
 
 def _value(settings: Settings, flat: str) -> Any:
