@@ -1,13 +1,12 @@
-"""The Kafka producer shared by the event sink and the checkpoint store: a record is stored only
-once the cluster acknowledged it (acks=all, idempotent producer), and the number of records
-awaiting an acknowledgement is bounded: when the bound is reached, sending waits, and so does
-polling behind it.
+"""The Kafka producer the spool drains through: a record is stored only once the cluster
+acknowledged it (acks=all, idempotent producer). Records go in turns of at most
+``max_unacked_records``, each turn awaited whole (``acks.AckTracker``), so that bound holds.
 """
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -19,23 +18,12 @@ from newswatch.common.errors import PublishError
 from newswatch.kafka.acks import AckTracker
 from newswatch.kafka.client import ClusterProbe, kafka_client_config
 from newswatch.kafka.config import KafkaSettings
+from newswatch.kafka.sink import OutgoingRecord
 from newswatch.observability.metrics import Metrics
 
 log = structlog.get_logger("newswatch.publish")
 
 ACK_GRACE_SECONDS = 5.0
-Headers = list[tuple[str, bytes]]
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    """One record handed to the producer: its topic, when, and its acknowledgement to come
-    (or why the producer refused it)."""
-
-    topic: str
-    started: float
-    acknowledged: "asyncio.Future[None] | None"
-    refused: PublishError | None
 
 
 class AckedProducer:
@@ -54,7 +42,7 @@ class AckedProducer:
         self._replacing: asyncio.Task[None] | None = None
         self._probe = probe
         self._metrics = metrics
-        self._slots = asyncio.Semaphore(settings.max_unacked_records)
+        self._max_unacked = settings.max_unacked_records
         self._flush_seconds = settings.shutdown_flush_seconds
         # kafka-python 3.0 can leave a future unresolved past delivery_timeout_ms, for good,
         # when the broker goes away while a batch is being retried (seen in the fault tests):
@@ -97,47 +85,56 @@ class AckedProducer:
         """True while the cluster has answered recently."""
         return self._probe.recent()
 
-    async def send(self, topic: str, key: bytes, value: bytes, headers: Headers) -> None:
-        """Send one record and wait for its acknowledgement; ``PublishError`` without one."""
-        error = await self.settle(await self.submit(topic, key, value, headers))
-        if error is not None:
-            raise error
+    async def send_all(self, records: Sequence[OutgoingRecord]) -> list[PublishError | None]:
+        """Send the records in order and wait for every outcome: per record, None once Kafka
+        acknowledged it, else why not. At most ``max_unacked_records`` are in flight at once:
+        a longer list goes in turns, and after a turn with a failure the rest is not sent (the
+        caller sends it again, after the failed record)."""
+        outcomes: list[PublishError | None] = []
+        for first in range(0, len(records), self._max_unacked):
+            outcomes += await self._send_turn(records[first : first + self._max_unacked])
+            if any(error is not None for error in outcomes):
+                outcomes += [
+                    PublishError("not sent: an earlier record was not acknowledged", topic=r.topic)
+                    for r in records[len(outcomes) :]
+                ]
+                break
+        return outcomes
 
-    async def submit(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Send:
-        """Hand one record to the producer, once the bound on unacknowledged records allows.
-
-        The record's slot is freed as soon as its outcome is known, not when someone awaits it:
-        an item waiting for a slot for its second copy must not hold up its first.
-        """
-        await self._slots.acquire()
-        self._metrics.unacked_records.inc()
+    async def _send_turn(self, records: Sequence[OutgoingRecord]) -> list[PublishError | None]:
         started = time.monotonic()
+        refused: dict[int, PublishError] = {}
+        sent: list[Any] = []
+        for index, record in enumerate(records):
+            try:
+                sent.append(
+                    self._producer.send(
+                        record.topic, key=record.key, value=record.value, headers=record.headers
+                    )
+                )
+            except KafkaError as refusal:
+                refused[index] = PublishError(f"send refused: {refusal}", topic=record.topic)
+        self._metrics.unacked_records.inc(len(sent))
         try:
-            sent = self._producer.send(topic, key=key, value=value, headers=headers)
-        except KafkaError as error:
-            self._free_slot()
-            return Send(topic, started, None, PublishError(f"send refused: {error}", topic=topic))
-        acknowledged = self._acks.track(sent)
-        acknowledged.add_done_callback(self._free_slot)
-        return Send(topic, started, acknowledged, None)
-
-    async def settle(self, send: Send) -> PublishError | None:
-        """Wait for one submitted record's outcome, and count it."""
-        error = send.refused
-        try:
-            if send.acknowledged is not None:
-                await send.acknowledged
-        except KafkaError as failure:
-            error = PublishError(f"not acknowledged: {failure}", topic=send.topic)
-        except TimeoutError as failure:
-            error = PublishError(str(failure), topic=send.topic)
-        if error is not None:
-            self._metrics.events_published.labels(send.topic, "error").inc()
-            return error
-        self._probe.contact()
-        self._metrics.events_published.labels(send.topic, "ok").inc()
-        self._metrics.publish_latency.observe(time.monotonic() - send.started)
-        return None
+            arrived = iter(await self._acks.track(sent))
+        finally:
+            self._metrics.unacked_records.dec(len(sent))
+        outcomes: list[PublishError | None] = []
+        counts: Counter[tuple[str, str]] = Counter()
+        for index, record in enumerate(records):
+            error = refused.get(index)
+            if error is None:
+                outcome = next(arrived)
+                error = _publish_error(outcome.error, record.topic)
+                if error is None:
+                    self._metrics.publish_latency.observe(outcome.at - started)
+            counts[record.topic, "ok" if error is None else "error"] += 1
+            outcomes.append(error)
+        for (topic, result), count in counts.items():
+            self._metrics.events_published.labels(topic, result).inc(count)
+        if any(outcome is None for outcome in outcomes):
+            self._probe.contact()
+        return outcomes
 
     async def close(self) -> None:
         """Flush pending records within the shutdown budget, then close the producer."""
@@ -145,10 +142,6 @@ class AckedProducer:
         await asyncio.to_thread(self._producer.close, self._flush_seconds)
         await asyncio.to_thread(self._probe.close)
         await self._acks.close()
-
-    def _free_slot(self, _settled: object = None) -> None:
-        self._metrics.unacked_records.dec()
-        self._slots.release()
 
     def _replace_producer(self) -> None:
         """Swap in a new producer (once at a time); the stuck one is closed in the background."""
@@ -166,3 +159,12 @@ class AckedProducer:
         log.warning("replaced a producer that stopped acknowledging; its records will be re-sent")
         self._metrics.producer_replacements.inc()
         await asyncio.to_thread(stuck.close, 1)
+
+
+def _publish_error(error: BaseException | None, topic: str) -> PublishError | None:
+    """The error of a send that was not acknowledged (None when it was)."""
+    if error is None:
+        return None
+    if isinstance(error, KafkaError):
+        return PublishError(f"not acknowledged: {error}", topic=topic)
+    return PublishError(str(error), topic=topic)

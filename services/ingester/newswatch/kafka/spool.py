@@ -75,6 +75,23 @@ def decode_headers(text: str) -> Headers:
     return [(name, base64.b64decode(value)) for name, value in json.loads(text)]
 
 
+def _encoded(headers: Headers, done: dict[int, str]) -> str:
+    """``encode_headers``, once per headers list of one ``append`` (``done``, by ``id``: the
+    lists are alive for the whole call)."""
+    text = done.get(id(headers))
+    if text is None:
+        text = done[id(headers)] = encode_headers(headers)
+    return text
+
+
+def _decoded(text: str, done: dict[str, Headers]) -> Headers:
+    """``decode_headers``, once per distinct text of one ``peek`` (``done``)."""
+    headers = done.get(text)
+    if headers is None:
+        headers = done[text] = decode_headers(text)
+    return headers
+
+
 class SpoolStore:
     """The spool's tables in one SQLite file; build it with ``open`` (or ``open_spool``)."""
 
@@ -106,8 +123,9 @@ class SpoolStore:
         """Store every record of ``accepted`` in order, and their checkpoints, in one
         transaction; durable once this returns."""
         enqueued_at = time.time() if now is None else now
+        encoded: dict[int, str] = {}  # by id(): an item's copies share one headers list
         rows = [
-            (r.topic, r.key, r.value, encode_headers(r.headers), enqueued_at, r.size)
+            (r.topic, r.key, r.value, _encoded(r.headers, encoded), enqueued_at, r.size)
             for group in accepted
             for r in group.records
         ]
@@ -141,8 +159,11 @@ class SpoolStore:
             " WHERE seq > ? ORDER BY seq LIMIT ?",
             (after_seq, limit),
         ).fetchall()
+        decoded: dict[str, Headers] = {}  # an item's copies have the same headers
         return [
-            SpooledRecord(seq, OutgoingRecord(topic, bytes(key), bytes(value), decode_headers(hs)))
+            SpooledRecord(
+                seq, OutgoingRecord(topic, bytes(key), bytes(value), _decoded(hs, decoded))
+            )
             for seq, topic, key, value, hs in rows
         ]
 

@@ -99,19 +99,13 @@ class Drainer:
 async def send_in_order(producer: AckedProducer, batch: list[SpooledRecord]) -> int | None:
     """Send the batch; the sequence number up to which every record was acknowledged (None
     when the first one was not)."""
-    sends = [
-        await producer.submit(s.record.topic, s.record.key, s.record.value, s.record.headers)
-        for s in batch
-    ]
+    outcomes = await producer.send_all([spooled.record for spooled in batch])
     acknowledged = None
-    failed = False
-    for spooled, send in zip(batch, sends, strict=True):
-        error = await producer.settle(send)
-        if error is not None and not failed:
-            failed = True
+    for spooled, error in zip(batch, outcomes, strict=True):
+        if error is not None:
             log.warning("record not acknowledged; it stays in the spool", error=str(error))
-        if not failed:
-            acknowledged = spooled.seq
+            break
+        acknowledged = spooled.seq
     return acknowledged
 
 

@@ -335,15 +335,17 @@ class StoryIndex:
         if not shingles:
             return None, 0.0
         config = self.config
+        min_shared, min_containment = config.min_shared_shingles, config.min_containment
         query = set(shingles)
+        size = len(query)
         best: _Item | None = None
         best_key = (0.0, "", 0)
         for candidate in self._candidates(shingles):
             shared = len(query.intersection(candidate.shingles))
-            if shared < config.min_shared_shingles:
+            if shared < min_shared:
                 continue
-            containment = shared / min(len(query), len(candidate.shingles))
-            if containment < config.min_containment:
+            containment = shared / min(size, len(candidate.shingles))
+            if containment < min_containment:
                 continue
             if containment < config.number_veto_below and _numbers_conflict(
                 numbers, candidate.numbers
