@@ -18,6 +18,7 @@ from newswatch.common.errors import PublishError
 from newswatch.kafka.acks import AckTracker
 from newswatch.kafka.client import ClusterProbe, kafka_client_config
 from newswatch.kafka.config import KafkaSettings
+from newswatch.kafka.partitioner import RepeatedKeyPartitioner
 from newswatch.kafka.sink import OutgoingRecord
 from newswatch.observability.metrics import Metrics
 
@@ -73,6 +74,7 @@ class AckedProducer:
                 max_block_ms=10_000,
                 request_timeout_ms=int(settings.request_timeout_seconds * 1000),
                 delivery_timeout_ms=int(settings.delivery_timeout_seconds * 1000),
+                partitioner=RepeatedKeyPartitioner(),
             )
             for topic in topics:
                 producer.partitions_for(topic)

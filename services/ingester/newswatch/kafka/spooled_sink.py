@@ -15,6 +15,7 @@ Kafka) resumes from it and does not publish again what the spool still holds.
 import asyncio
 import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -22,7 +23,7 @@ from kafka.errors import KafkaConnectionError, KafkaError
 
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.encoded_item import EncodedItem
-from newswatch.common.errors import SpoolError
+from newswatch.common.errors import PublishError, SpoolError
 from newswatch.kafka.checkpoints import read_checkpoints
 from newswatch.kafka.client import ensure_topics, kafka_client_config
 from newswatch.kafka.config import KafkaSettings, SpoolSettings
@@ -95,11 +96,19 @@ class SpooledSink:
         """Start draining into Kafka (connecting first if need be)."""
         self._draining = asyncio.create_task(self._drainer.run(self._stop), name="spool drainer")
 
-    async def publish_item(self, item: EncodedItem) -> None:
-        """Spool the item's copies for the items topic and its theme topics, together."""
-        await self._spool.accept(Accepted(item_records(item, self._topics)))
-        if item.published_ts is not None:
-            self._metrics.pipeline_delay.observe(time.time() - item.published_ts)
+    async def publish_items(self, items: Sequence[EncodedItem]) -> list[PublishError | None]:
+        """Spool every item's copies for the items topic and its theme topics, all together in
+        one commit: all are stored, or none."""
+        records = [record for item in items for record in item_records(item, self._topics)]
+        try:
+            await self._spool.accept(Accepted(records))
+        except PublishError as error:
+            return [error] * len(items)
+        now = time.time()
+        for item in items:
+            if item.published_ts is not None:
+                self._metrics.pipeline_delay.observe(now - item.published_ts)
+        return [None] * len(items)
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Spool the rejected entry's dead-letter record."""

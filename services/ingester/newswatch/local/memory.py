@@ -6,6 +6,7 @@ once, unless a test holds acknowledgements back (``hold`` / ``release``) or make
 """
 
 import asyncio
+from collections.abc import Sequence
 
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.encoded_item import EncodedItem
@@ -41,7 +42,7 @@ class MemorySink:
 
     @property
     def held(self) -> int:
-        """Publications waiting for ``release``."""
+        """Events (items, rejections, bursts) waiting for ``release``."""
         return self._held
 
     def refuse(self, *urls: str) -> None:
@@ -53,15 +54,20 @@ class MemorySink:
         """Stop refusing items."""
         self._refused_urls.clear()
 
-    async def publish_item(self, item: EncodedItem) -> None:
-        """Acknowledge the item (keep it, read back as a ``NewsItem``, or count it), unless
+    async def publish_items(self, items: Sequence[EncodedItem]) -> list[PublishError | None]:
+        """Acknowledge each item (keep it, read back as a ``NewsItem``, or count it), unless
         refused."""
-        await self._acknowledgement()
-        if item.url in self._refused_urls:
-            raise PublishError(f"refused item {item.url}", topic=MEMORY_TOPIC)
-        self.published += 1
-        if self.keep:
-            self.items.append(NewsItem.model_validate_json(item.value))
+        await self._acknowledgement(len(items))
+        outcomes: list[PublishError | None] = []
+        for item in items:
+            if item.url in self._refused_urls:
+                outcomes.append(PublishError(f"refused item {item.url}", topic=MEMORY_TOPIC))
+                continue
+            self.published += 1
+            if self.keep:
+                self.items.append(NewsItem.model_validate_json(item.value))
+            outcomes.append(None)
+        return outcomes
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Acknowledge the rejected entry and keep it."""
@@ -81,14 +87,14 @@ class MemorySink:
         """Nothing to deliver."""
         self.closed = True
 
-    async def _acknowledgement(self) -> None:
+    async def _acknowledgement(self, events: int = 1) -> None:
         if self._open.is_set():
             return
-        self._held += 1
+        self._held += events
         try:
             await self._open.wait()
         finally:
-            self._held -= 1
+            self._held -= events
 
 
 class MemoryCheckpoints:

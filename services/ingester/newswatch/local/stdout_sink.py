@@ -1,9 +1,11 @@
 """Items as structured-mode CloudEvent JSON lines on stdout, for ``run --once --sink stdout``."""
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from newswatch.common.encoded_item import EncodedItem
+from newswatch.common.errors import PublishError
 from newswatch_schemas import RejectedEntry, StoryBurst
 from newswatch_schemas.cloudevents import burst_attributes, structured_event
 
@@ -16,10 +18,12 @@ class StdoutSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
 
-    async def publish_item(self, item: EncodedItem) -> None:
-        """Write the item's event line and flush it."""
-        self._stream.write(structured_event(item.attributes, item.value.decode("utf-8")) + "\n")
+    async def publish_items(self, items: Sequence[EncodedItem]) -> list[PublishError | None]:
+        """Write each item's event line, then flush."""
+        for item in items:
+            self._stream.write(structured_event(item.attributes, item.value.decode("utf-8")) + "\n")
         self._stream.flush()
+        return [None] * len(items)
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Rejected entries are only logged in stdout mode: stdout carries items alone."""

@@ -1,9 +1,12 @@
-"""One new feed entry, prepared by an analysis worker (``analysis.prepare``), through the
-stages the main process keeps: the second opinion's embedding, the story, publication. An
-entry counts as done (its id is remembered) only once the sink confirmed it."""
+"""A poll's new feed entries, prepared by an analysis worker (``analysis.prepare``), through
+the stages the main process keeps: the second opinion's embedding, the story, publication (the
+matched items of a poll together, in one spool commit). An entry counts as done (its id is
+remembered) only once the sink confirmed it."""
 
-from collections.abc import Awaitable
+import asyncio
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import structlog
 
@@ -11,6 +14,7 @@ from newswatch.analysis.items import FeedContext
 from newswatch.analysis.prepare import Prepared, Rejected
 from newswatch.analysis.semantic.worker import SemanticWorker, Skip
 from newswatch.analysis.stories import StoryAssignment
+from newswatch.common.encoded_item import EncodedItem
 from newswatch.common.errors import FeedProblem, ParseError, PublishError
 from newswatch.observability.metrics import Metrics
 from newswatch.service.analysis_job import RevisionJob
@@ -23,9 +27,19 @@ from newswatch.service.seen import SeenIds
 log = structlog.get_logger("newswatch.entries")
 
 
+class _Matched(NamedTuple):
+    """A matched entry of a poll, put in its story, waiting for its publication."""
+
+    position: int
+    """Its place among the poll's entries."""
+    identity: str
+    item: EncodedItem
+    story: StoryAssignment
+
+
 class EntryProcessor:
-    """Takes each new entry of a poll from prepared record to acknowledged item (or
-    rejection)."""
+    """Takes the new entries of a poll from prepared records to acknowledged items (or
+    rejections)."""
 
     def __init__(
         self,
@@ -44,53 +58,93 @@ class EntryProcessor:
         self._seen = seen
         self._stories = stories
 
-    async def handle(
-        self, entry: Prepared | Rejected, feed: FeedContext, fetched_at: datetime
-    ) -> EntryResult:
-        """Publish one new entry as the worker prepared it; what became of it."""
-        identity = entry.identity
-        structlog.contextvars.bind_contextvars(item_id=identity)
-        if isinstance(entry, Rejected):
-            record = entry.record
-            self._metrics.items_dropped.labels(record.reason.value).inc()
-            log.warning(
-                "entry rejected",
-                reason=record.reason.value,
-                detail=record.detail,
-                entry_index=entry.entry_index,
+    async def handle_all(
+        self, entries: Sequence[Prepared | Rejected], feed: FeedContext, fetched_at: datetime
+    ) -> list[EntryResult]:
+        """Publish a poll's new entries as the workers prepared them, the matched items all
+        together; what became of each, in order."""
+        if self._semantic is not None:
+            entries = await asyncio.gather(
+                *(self._second_opinion(entry, feed, fetched_at) for entry in entries)
             )
-            delivered = await self._deliver(identity, self._sink.publish_rejected(record))
-            return EntryResult.REJECTED if delivered else EntryResult.REJECTED_FAILED
+        results: list[EntryResult] = []
+        matched: list[_Matched] = []
+        for entry in entries:
+            if isinstance(entry, Rejected):
+                results.append(await self._reject(entry))
+            elif (assigned := self._assign(entry, feed)) is None:
+                results.append(EntryResult.NO_THEME)
+            else:
+                matched.append(_Matched(len(results), entry.identity, *assigned))
+                results.append(EntryResult.PUBLISHED)
+        if not matched:
+            return results
+        outcomes = await self._sink.publish_items(
+            [match.item.with_story(match.story.story_id) for match in matched]
+        )
+        for match, error in zip(matched, outcomes, strict=True):
+            if error is not None:
+                log.error(
+                    "publish failed; will retry at the next poll",
+                    error=str(error),
+                    item_id=match.identity,
+                )
+                results[match.position] = EntryResult.PUBLISH_FAILED
+                continue
+            self._seen.add(match.identity)
+            await self._follow_story(match.story, list(match.item.themes))
+        return results
+
+    def _assign(
+        self, entry: Prepared, feed: FeedContext
+    ) -> tuple[EncodedItem, StoryAssignment] | None:
+        """Count the entry; put a matched one in its story, or remember an unmatched one as
+        done (None)."""
+        identity = entry.identity
         if entry.date_estimated:
             self._metrics.feeds.count_problem(feed.name, FeedProblem.DATE_ESTIMATED.value)
             log.info(
                 "publication date missing or implausible; using the fetch time",
                 raw_date=entry.raw_date,
+                item_id=identity,
             )
-        entry = await self._second_opinion(entry, feed, fetched_at)
         item, key = entry.item, entry.story
         if item is None or key is None:
             self._metrics.items_dropped.labels("no_theme").inc()
             self._seen.add(identity)
-            return EntryResult.NO_THEME
+            return None
         for theme in item.themes:
             self._metrics.items_matched.labels(theme).inc()
-        story = self._stories.index.assign_key(identity, key, entry.published_at, feed.url)
-        if not await self._deliver(
-            identity, self._sink.publish_item(item.with_story(story.story_id))
-        ):
-            return EntryResult.PUBLISH_FAILED
-        await self._follow_story(story, list(item.themes))
-        return EntryResult.PUBLISHED
+        return item, self._stories.index.assign_key(identity, key, entry.published_at, feed.url)
+
+    async def _reject(self, entry: Rejected) -> EntryResult:
+        """Count, log and publish an entry that could not be normalised."""
+        record = entry.record
+        self._metrics.items_dropped.labels(record.reason.value).inc()
+        log.warning(
+            "entry rejected",
+            reason=record.reason.value,
+            detail=record.detail,
+            entry_index=entry.entry_index,
+            item_id=entry.identity,
+        )
+        delivered = await self._deliver(entry.identity, self._sink.publish_rejected(record))
+        return EntryResult.REJECTED if delivered else EntryResult.REJECTED_FAILED
 
     async def _second_opinion(
-        self, entry: Prepared, feed: FeedContext, fetched_at: datetime
-    ) -> Prepared:
+        self, entry: Prepared | Rejected, feed: FeedContext, fetched_at: datetime
+    ) -> Prepared | Rejected:
         """The entry prepared again with the semantic classifier's opinion, when it is on and
         the entry is a candidate; as it was, on the rules alone, when the embedding or the
         revision could not be had (counted)."""
-        if self._semantic is None or entry.candidate is None or entry.entry is None:
+        if (
+            self._semantic is None
+            or isinstance(entry, Rejected)
+            or entry.candidate is None
+            or entry.entry is None
+        ):
             return entry
+        structlog.contextvars.bind_contextvars(item_id=entry.identity)
         vector = await self._semantic.embed(entry.candidate)
         if isinstance(vector, Skip):
             self._metrics.semantic_skipped.labels(vector.value).inc()

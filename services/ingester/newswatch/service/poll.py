@@ -250,9 +250,7 @@ class FeedPoller:
         duplicates = len(document.entry_ids) - len(fresh)
         if duplicates:
             self._metrics.items_dropped.labels("duplicate").inc(duplicates)
-        results = await asyncio.gather(
-            *(self._entries.handle(entry, feed, fetched_at) for entry in fresh)
-        )
+        results = await self._entries.handle_all(fresh, feed, fetched_at)
         counts = EntryCounts.tally(len(document.entry_ids), results)
         if not all(ending.acknowledged for ending in results):
             return counts, None

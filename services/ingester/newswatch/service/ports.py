@@ -3,19 +3,23 @@ where checkpoints are kept. Each has a real side (Kafka, the feeds file, stdout)
 in-memory side (``local.memory``) for tests and benchmarks."""
 
 import asyncio
+from collections.abc import Sequence
 from typing import Protocol
 
 from newswatch.common.checkpoint import FeedCheckpoint
 from newswatch.common.encoded_item import EncodedItem
+from newswatch.common.errors import PublishError
 from newswatch.common.feeds import Assign
 from newswatch_schemas import RejectedEntry, StoryBurst
 
 
 class EventSink(Protocol):
-    """Where finished events go. Each ``publish_*`` returns once the event is safely stored."""
+    """Where finished events go. Each ``publish_*`` returns once the events are safely stored
+    (or could not be)."""
 
-    async def publish_item(self, item: EncodedItem) -> None:
-        """Store one matched item; raise ``PublishError`` when that cannot be confirmed."""
+    async def publish_items(self, items: Sequence[EncodedItem]) -> list[PublishError | None]:
+        """Store a poll's matched items, together where the sink can: per item, in order, None
+        once it is safely stored, else the ``PublishError`` saying why not."""
 
     async def publish_rejected(self, rejected: RejectedEntry) -> None:
         """Store one entry that could not be normalised; ``PublishError`` as above."""
