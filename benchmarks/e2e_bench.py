@@ -193,7 +193,7 @@ def run_ingester(
                 *(["--"] if profiler else []),
                 sys.executable,
                 "-m",
-                "newswatch.cli",
+                "newswatch",
                 "run",
                 "--once",
                 "--feeds",

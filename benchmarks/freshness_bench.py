@@ -435,7 +435,7 @@ def start_ingester(
     bootstrap: str, prefix: str, feeds_file: Path, log: Path
 ) -> subprocess.Popen[bytes]:
     """``newswatch run`` with the Kafka sink, loopback feeds allowed, warnings only."""
-    command = [sys.executable, "-m", "newswatch.cli", "run", "--feeds", str(feeds_file)]
+    command = [sys.executable, "-m", "newswatch", "run", "--feeds", str(feeds_file)]
     command += ["--bootstrap-servers", bootstrap, "--topic-prefix", prefix, "--metrics-port", "0"]
     command += ["--log-format", "json", "--log-level", "WARNING"]
     with log.open("wb") as stderr:

@@ -37,7 +37,7 @@ def run_newswatch(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real ``newswatch`` command once (loopback feeds allowed); capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", *args],
+        [sys.executable, "-m", "newswatch", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -88,7 +88,7 @@ class Service:
             [
                 sys.executable,
                 "-m",
-                "newswatch.cli",
+                "newswatch",
                 "run",
                 "--metrics-port",
                 str(metrics_port),

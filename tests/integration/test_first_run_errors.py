@@ -202,7 +202,7 @@ def test_feeds_without_an_ingester_says_how_to_start_one() -> None:
 
 def test_a_reader_that_goes_away_gets_no_traceback() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "evaluate"],
+        [sys.executable, "-m", "newswatch", "evaluate"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

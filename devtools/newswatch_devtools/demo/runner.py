@@ -172,7 +172,7 @@ def _start(
     children["ingester"] = spawn(
         directory,
         "ingester",
-        [sys.executable, "-m", "newswatch.cli", "run"],
+        [sys.executable, "-m", "newswatch", "run"],
         plan.ingester_environment(ports, feeds_file),
     )
     ready["ingester"] = plan.url(ports.metrics, "/readyz")

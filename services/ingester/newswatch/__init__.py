@@ -1,7 +1,8 @@
 """newswatch ingester: news feeds in, theme-tagged CloudEvents out to Kafka.
 
-The pipeline, one module per stage: ``fetch`` → ``parse`` → ``normalise`` → ``match`` →
-``publish``, driven by ``pipeline`` and observed through ``metrics`` and ``health``.
+One package per stage of the pipeline: ``fetching`` → ``analysis`` (in worker processes) →
+``kafka``, put together by ``service`` and observed through ``observability``; ``cli`` is the
+command (README.md, "Layout").
 """
 
 from importlib.metadata import PackageNotFoundError, version
