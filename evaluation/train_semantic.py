@@ -30,6 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -41,16 +42,14 @@ from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import LabelledItem, load_labelled_set
 from newswatch.analysis.semantic.classifier import BUNDLED_CLASSIFIER
 from newswatch.analysis.semantic.combine import Anchor, may_add
-from newswatch.analysis.semantic.embed import (
-    EMBEDDING_MODEL,
-    E5Embedder,
-    Vectors,
-    embedding_text,
-)
+from newswatch.analysis.semantic.embed import EMBEDDING_MODEL, E5Embedder, embedding_text
 from newswatch.analysis.semantic.nearest import quantise
 from newswatch.analysis.themes.compile import compile_themes
 from newswatch.analysis.themes.explain import Decision
 from newswatch.analysis.themes.rules import load_themes
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 SEED = 13
 FOLDS = 5
@@ -94,7 +93,7 @@ def rule_views(
     return views, alone
 
 
-def embed_items(items: list[LabelledItem]) -> Vectors:
+def embed_items(items: list[LabelledItem]) -> "Vectors":
     """The items' embeddings, as the service makes them."""
     embedder = E5Embedder(threads=None)
     started = time.perf_counter()
@@ -108,7 +107,7 @@ Fitting = tuple[float, str | None]
 """The regularisation strength (C) and the class weighting of a fit."""
 
 
-def fit(vectors: Vectors, labels: npt.NDArray[np.int_], fitting: Fitting) -> LogisticRegression:
+def fit(vectors: "Vectors", labels: npt.NDArray[np.int_], fitting: Fitting) -> LogisticRegression:
     """One theme's classifier."""
     strength, class_weight = fitting
     model = LogisticRegression(
@@ -124,7 +123,7 @@ def labels_of(items: list[LabelledItem], theme: str) -> npt.NDArray[np.int_]:
 
 
 def out_of_fold(
-    vectors: Vectors, items: list[LabelledItem], themes: tuple[str, ...], fitting: Fitting
+    vectors: "Vectors", items: list[LabelledItem], themes: tuple[str, ...], fitting: Fitting
 ) -> Probabilities:
     """Each item's probability of each theme from a classifier that never saw it."""
     result = np.zeros((len(items), len(themes)))
@@ -205,7 +204,7 @@ def show(label: str, scores: dict[str, tuple[float, float, float]]) -> None:
 def choose(
     items: list[LabelledItem],
     views: tuple[list[RuleView], list[RuleView]],
-    vectors: Vectors,
+    vectors: "Vectors",
     themes: tuple[str, ...],
 ) -> tuple[Fitting, float, Anchor]:
     """The fitting, threshold and anchor whose classifier alone (with its anchor) has the best

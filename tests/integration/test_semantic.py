@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import httpx
@@ -18,7 +19,7 @@ from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.evaluate import LabelledItem, evaluate, format_report
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
 from newswatch.analysis.semantic.classifier import load_semantic_model
-from newswatch.analysis.semantic.embed import E5Embedder, Vectors, semantic_installed
+from newswatch.analysis.semantic.embed import E5Embedder, semantic_installed
 from newswatch.analysis.semantic.opinion import SecondOpinion
 from newswatch.analysis.semantic.worker import SemanticWorker, Skip
 from newswatch.analysis.themes.compile import compile_themes
@@ -32,6 +33,9 @@ from newswatch.service.feed_sources import StaticFeeds
 from newswatch.settings import Settings
 from newswatch_devtools.feed_server import FeedServer, Route
 from newswatch_devtools.service import run_once_to_stdout
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 pytestmark = [
     pytest.mark.integration,
@@ -118,7 +122,7 @@ def test_evaluate_lists_the_themes_the_classifier_added_with_their_evidence() ->
 
 
 def test_the_worker_embeds_in_batches_and_overflows_to_rules_alone() -> None:
-    async def scenario() -> tuple[list[Vectors | Skip], list[Vectors | Skip]]:
+    async def scenario() -> tuple[list["Vectors | Skip"], list["Vectors | Skip"]]:
         async with SemanticWorker(queue_size=2, timeout_seconds=60, batch_size=8) as worker:
             crowd = await asyncio.gather(*(worker.embed(f"{FALLS} {n}") for n in range(5)))
             alone = await worker.embed(FALLS)

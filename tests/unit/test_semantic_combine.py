@@ -3,6 +3,7 @@ the classifier's evidence, the classifier file and the nearest-example index."""
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from newswatch.analysis.semantic.classifier import (
 )
 from newswatch.analysis.semantic.combine import Anchor, in_order, may_add
 from newswatch.analysis.semantic.config import SemanticSettings, second_opinion
-from newswatch.analysis.semantic.embed import EMBEDDING_MODEL, Vectors
+from newswatch.analysis.semantic.embed import EMBEDDING_MODEL
 from newswatch.analysis.semantic.nearest import ExamplesFile, NearestIndex, quantise
 from newswatch.analysis.semantic.opinion import SecondOpinion
 from newswatch.analysis.semantic.worker import Skip
@@ -25,12 +26,15 @@ from newswatch.common.errors import ConfigError
 from newswatch.observability.metrics import SEMANTIC_SKIP_REASONS
 from newswatch_schemas import ThemeMatch
 
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
+
 THEMES = compile_themes(load_themes(None)[1])
 NAMES = tuple(compiled.theme.name for compiled in THEMES)
 ATTACKS = NAMES.index("taliban_attacks")
 
 
-def unit(*values: float) -> Vectors:
+def unit(*values: float) -> "Vectors":
     """An L2-normalised vector."""
     vector = np.array(values, dtype=np.float32)
     normalised: Vectors = vector / np.linalg.norm(vector)
@@ -53,7 +57,7 @@ def toy_model(threshold: float = 0.8, anchor: Anchor = Anchor.THEME_TERM) -> Sem
     return SemanticModel(NAMES, weights, biases, threshold, anchor, True, index)
 
 
-def analyse(analyzer: Analyzer, title: str, summary: str, embedding: Vectors) -> list[ThemeMatch]:
+def analyse(analyzer: Analyzer, title: str, summary: str, embedding: "Vectors") -> list[ThemeMatch]:
     """The item's themes with the toy model's opinion on this embedding."""
     analysis = analyzer.analyse(title, summary, "en")
     candidate = analyzer.candidate(analysis, title, summary)

@@ -24,17 +24,20 @@ analysis with the classifier's themes added (and its facts, when it had none).
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from newswatch.analysis.facts.extract import NO_FACTS, Facts, extract
 from newswatch.analysis.facts.gazetteer import Gazetteer
 from newswatch.analysis.language import LanguageChoice, choose_language
-from newswatch.analysis.semantic.embed import Embedder, Vectors
-from newswatch.analysis.semantic.opinion import Candidate, SecondOpinion
 from newswatch.analysis.text import FoldedText, fold
 from newswatch.analysis.themes.compile import CompiledTheme
 from newswatch.analysis.themes.explain import Decision, explain
 from newswatch.analysis.themes.match import match
 from newswatch_schemas import ThemeMatch
+
+if TYPE_CHECKING:  # the second opinion's modules import numpy: only where it is on
+    from newswatch.analysis.semantic.embed import Embedder, Vectors
+    from newswatch.analysis.semantic.opinion import Candidate, SecondOpinion
 
 
 class _ItemLanguage:
@@ -103,7 +106,7 @@ class Analyzer:
     themes: tuple[CompiledTheme, ...]
     gazetteer: Gazetteer | None = None
     facts_for_every_item: bool = False
-    opinion: SecondOpinion | None = None
+    opinion: "SecondOpinion | None" = None
     theme_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,7 +126,7 @@ class Analyzer:
             facts = extract(self.gazetteer, folded_title, folded_summary)
         return Analysis(themes, facts, item_language)
 
-    def candidate(self, analysis: Analysis, title: str, summary: str) -> Candidate | None:
+    def candidate(self, analysis: Analysis, title: str, summary: str) -> "Candidate | None":
         """The item as a candidate for the second opinion, or None when there is no opinion
         or it could not add a theme (``SecondOpinion.candidate``)."""
         if self.opinion is None:
@@ -135,7 +138,7 @@ class Analyzer:
         return self.opinion.candidate(title, summary, analysis.themes, decisions)
 
     def with_opinion(
-        self, analysis: Analysis, candidate: Candidate, embedding: Vectors
+        self, analysis: Analysis, candidate: "Candidate", embedding: "Vectors"
     ) -> Analysis:
         """The analysis with the themes the classifier adds, and the facts when it brought the
         item its first theme (without an opinion: the analysis as it was)."""
@@ -150,7 +153,7 @@ class Analyzer:
         return analysis.revised(themes, facts)
 
     def analyse_all(
-        self, items: Sequence[tuple[str, str, str | None]], embedder: Embedder | None = None
+        self, items: Sequence[tuple[str, str, str | None]], embedder: "Embedder | None" = None
     ) -> list[Analysis]:
         """``analyse`` of every (title, summary, language), then the second opinion on the
         candidates, embedded in one batch by ``embedder`` in this process (none: rules alone).

@@ -9,12 +9,11 @@ its JSON and a tuple a few µs.
 """
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from newswatch.analysis.config import TextSettings
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
-from newswatch.analysis.semantic.embed import Vectors
 from newswatch.analysis.stories import StoryConfig
 from newswatch.analysis.stories.index import StoryKey, story_key, story_text
 from newswatch.common.encoded_item import STORY_PLACEHOLDER, EncodedItem
@@ -23,6 +22,9 @@ from newswatch.common.raw_entry import RawEntry
 from newswatch.common.redaction import redact_url
 from newswatch_schemas import RejectedEntry
 from newswatch_schemas.cloudevents import item_attributes
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 ENTRY_EXCERPT_CHARS = 300
 
@@ -69,7 +71,7 @@ def prepare_entry(
     context: FeedContext,
     fetched_at: datetime,
     *,
-    embedding: Vectors | None = None,
+    embedding: "Vectors | None" = None,
 ) -> Prepared | Rejected:
     """The entry normalised, matched (with the second opinion when ``embedding`` is given),
     its facts extracted and, when it matched, serialised with its story key; or rejected."""

@@ -11,15 +11,17 @@ the ids it has seen (an article syndicated by another feed), which the worker ca
 
 from dataclasses import replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from newswatch.analysis.items import FeedContext, entry_id
 from newswatch.analysis.prepare import Preparation, Prepared, Rejected, prepare_entry
-from newswatch.analysis.semantic.embed import Vectors
 from newswatch.common.errors import FeedProblem, ParseError
 from newswatch.common.raw_entry import RawEntry
 from newswatch.fetching.feed_parser import parse_feed
 from newswatch.fetching.scheduling import publishing_interval
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 
 class DocumentJob(NamedTuple):
@@ -58,7 +60,7 @@ class RevisionJob(NamedTuple):
     identity: str
     feed: FeedContext
     fetched_at: datetime
-    embedding: Vectors
+    embedding: "Vectors"
 
 
 Job = DocumentJob | RevisionJob

@@ -12,16 +12,19 @@ the opinion on only then), and the nearest-example index (``nearest.NearestIndex
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newswatch.analysis.semantic.combine import Anchor
-from newswatch.analysis.semantic.embed import EMBEDDING_MODEL, Vectors
+from newswatch.analysis.semantic.embed import EMBEDDING_MODEL
 from newswatch.analysis.semantic.nearest import ExamplesFile, NearestIndex
 from newswatch.common.errors import ConfigError
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 BUNDLED_CLASSIFIER = (
     Path(__file__).resolve().parents[2] / "defaults" / "semantic" / "classifier.json"
@@ -76,7 +79,7 @@ class SemanticModel:
     gate_passed: bool
     examples: NearestIndex
 
-    def probabilities(self, embeddings: Vectors) -> npt.NDArray[np.float64]:
+    def probabilities(self, embeddings: "Vectors") -> npt.NDArray[np.float64]:
         """Each item's probability of each theme: one row per item, one column per theme."""
         logits = embeddings.astype(np.float64) @ self.weights.T.astype(np.float64) + self.biases
         result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-logits))

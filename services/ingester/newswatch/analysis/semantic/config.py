@@ -7,13 +7,14 @@ extra is installed (an error at start-up when it is not); ``off`` never.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newswatch.analysis.semantic.classifier import load_semantic_model
 from newswatch.analysis.semantic.embed import SemanticUnavailableError, semantic_installed
-from newswatch.analysis.semantic.opinion import SecondOpinion
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.opinion import SecondOpinion
 
 Enabled = Literal["auto", "on", "off"]
 """Whether the second opinion runs (see the module docstring)."""
@@ -49,7 +50,7 @@ class SemanticSettings(BaseModel):
     batch_size: int = Field(64, ge=1, description="Most items embedded in one batch.")
 
 
-def second_opinion(settings: SemanticSettings) -> SecondOpinion | None:
+def second_opinion(settings: SemanticSettings) -> "SecondOpinion | None":
     """The second opinion these settings turn on, or None; ``SemanticUnavailableError`` when
     ``enabled: on`` and the extra is not installed, ``ConfigError`` for a bad classifier file."""
     if settings.enabled == "off":
@@ -60,6 +61,10 @@ def second_opinion(settings: SemanticSettings) -> SecondOpinion | None:
                 "semantic.enabled is on, but the newswatch[semantic] extra is not installed"
             )
         return None
+    # Here, not at the top: the classifier needs numpy, which the rules alone never load.
+    from newswatch.analysis.semantic.classifier import load_semantic_model  # noqa: PLC0415
+    from newswatch.analysis.semantic.opinion import SecondOpinion  # noqa: PLC0415
+
     model = load_semantic_model(settings.classifier_file)
     if settings.enabled == "auto" and not model.gate_passed:
         return None

@@ -8,12 +8,14 @@ theme, of 384 dimensions, the index is 349 kB of vectors (base64 in the classifi
 
 import base64
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from newswatch.analysis.semantic.embed import Vectors
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 INT8_SCALE = 127.0
 
@@ -64,7 +66,7 @@ class NearestIndex:
             vectors=raw.reshape(count, data.dimension),
         )
 
-    def nearest(self, embedding: Vectors, theme: str, count: int = 2) -> list[Example]:
+    def nearest(self, embedding: "Vectors", theme: str, count: int = 2) -> list[Example]:
         """The ``count`` development items labelled with ``theme`` most similar to the item."""
         similarities = (self.vectors.astype(np.float32) @ embedding) / INT8_SCALE
         labelled = [index for index, themes in enumerate(self.themes) if theme in themes]
@@ -75,7 +77,7 @@ class NearestIndex:
         ]
 
 
-def quantise(embeddings: Vectors) -> str:
+def quantise(embeddings: "Vectors") -> str:
     """L2-normalised embeddings as int8, base64: the stored form of ``NearestIndex``."""
     quantised = np.clip(np.rint(embeddings * INT8_SCALE), -127, 127).astype(np.int8)
     return base64.b64encode(quantised.tobytes()).decode("ascii")

@@ -10,12 +10,16 @@ the item's themes. Both steps are pure given the model.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from newswatch.analysis.semantic.classifier import SemanticModel
 from newswatch.analysis.semantic.combine import anchored, classifier_match, in_order, may_add
-from newswatch.analysis.semantic.embed import Vectors, embedding_text
+from newswatch.analysis.semantic.embed import embedding_text
 from newswatch.analysis.themes.explain import Decision
 from newswatch_schemas import ThemeMatch
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 NEAREST_EXAMPLES = 2
 
@@ -56,7 +60,7 @@ class SecondOpinion:
         return Candidate(embedding_text(title, summary), tuple(fired), unfired)
 
     def decide(
-        self, candidate: Candidate, embedding: Vectors, theme_names: Sequence[str]
+        self, candidate: Candidate, embedding: "Vectors", theme_names: Sequence[str]
     ) -> list[ThemeMatch]:
         """The item's themes: the rules' and those the classifier adds, in configuration
         order (``theme_names``)."""

@@ -18,17 +18,15 @@ import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-import numpy as np
 import structlog
 
-from newswatch.analysis.semantic.embed import (
-    E5Embedder,
-    SemanticUnavailableError,
-    Vectors,
-)
+from newswatch.analysis.semantic.embed import E5Embedder, SemanticUnavailableError
 from newswatch.common.child_process import ChildFailedError, ChildProcess, Handler
+
+if TYPE_CHECKING:
+    from newswatch.analysis.semantic.embed import Vectors
 
 log = structlog.get_logger("newswatch.semantic")
 
@@ -41,7 +39,7 @@ class Skip(StrEnum):
     FAILED = "failed"
 
 
-def _embed_or_reason(embedder: E5Embedder, texts: list[str]) -> Vectors | str:
+def _embed_or_reason(embedder: E5Embedder, texts: list[str]) -> "Vectors | str":
     """In the child: the batch's vectors, or why there are none."""
     try:
         return embedder.embed(texts)
@@ -55,7 +53,7 @@ class _Embedding:
 
     embedder: E5Embedder
 
-    def __call__(self, texts: list[str]) -> Vectors | str:
+    def __call__(self, texts: list[str]) -> "Vectors | str":
         return _embed_or_reason(self.embedder, texts)
 
 
@@ -103,7 +101,7 @@ class SemanticWorker:
             self._answer(self._queue.get_nowait(), Skip.FAILED)
         await asyncio.to_thread(self._child.stop)
 
-    async def embed(self, text: str) -> Vectors | Skip:
+    async def embed(self, text: str) -> "Vectors | Skip":
         """The text's embedding, or why the item goes on the rules alone."""
         request = _Request(text, asyncio.get_running_loop().create_future())
         try:
@@ -125,7 +123,7 @@ class SemanticWorker:
             for index, request in enumerate(batch):
                 self._answer(request, vectors if isinstance(vectors, Skip) else vectors[index])
 
-    async def _embed_batch(self, texts: list[str]) -> Vectors | Skip:
+    async def _embed_batch(self, texts: list[str]) -> "Vectors | Skip":
         """The batch's vectors from the child, or ``Skip.FAILED`` (the child is then ended; the
         next batch starts a new one)."""
         try:
@@ -137,9 +135,11 @@ class SemanticWorker:
         if isinstance(answer, str):
             log.warning("semantic batch failed; rules alone for it", error=answer)
             return Skip.FAILED
+        import numpy as np  # noqa: PLC0415 - only with the second opinion on (embed.py says why)
+
         return np.asarray(answer, dtype=np.float32)
 
     @staticmethod
-    def _answer(request: _Request, result: Vectors | Skip) -> None:
+    def _answer(request: _Request, result: "Vectors | Skip") -> None:
         if not request.answer.done():
             request.answer.set_result(result)
