@@ -3,6 +3,7 @@
 Pure functions; the only input besides the entry is the feed it came from and the fetch time.
 """
 
+import functools
 import hashlib
 import html
 import re
@@ -106,11 +107,14 @@ def plain_text(markup: str, max_chars: int) -> str:
     return text[:max_chars].rstrip()
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_url(link: str, base_url: str) -> str:
     """Absolute http(s) URL with tracking parameters, fragment and default port removed, and
     characters that may not stand in a URL path percent-encoded.
 
-    Raises ``ValueError`` for anything that is not an http or https URL.
+    Raises ``ValueError`` for anything that is not an http or https URL. Remembered (a pure
+    function of its arguments): ``entry_id`` and ``normalise_entry`` both need a new entry's
+    URL, and ``entry_id`` is asked again for every entry on every poll of its feed.
     """
     absolute = urljoin(base_url, link.strip())
     parts = urlsplit(absolute)

@@ -57,17 +57,14 @@ class Tokens:
 
 def tokenize(text: str, start: int, end: int) -> Tokens:
     """The tokens of ``text[start:end]``, with offsets into ``text``."""
-    found = [(match.lastindex or 1, *match.span()) for match in _TOKEN.finditer(text, start, end)]
-    if not found:
-        return Tokens([], [], [], [])
-    groups, starts, ends = (list(column) for column in zip(*found, strict=True))
-    kinds = [group - 1 for group in groups]
-    lowered = [
-        text[first:last].lower().replace("’", "'") if kind == WORD else ""
-        for kind, first, last in zip(kinds, starts, ends, strict=True)
-    ]
-    words = [word[:-2] if word.endswith("'s") else word for word in lowered]
-    return Tokens(kinds, starts, ends, words)
+    matches = list(_TOKEN.finditer(text, start, end))
+    words = [(word.lower().replace("’", "'") if (word := match[2]) else "") for match in matches]
+    return Tokens(
+        kinds=[(match.lastindex or 1) - 1 for match in matches],
+        starts=[match.start() for match in matches],
+        ends=[match.end() for match in matches],
+        words=[word[:-2] if word.endswith("'s") else word for word in words],
+    )
 
 
 def head_word(word: str) -> str:
