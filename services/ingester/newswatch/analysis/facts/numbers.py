@@ -100,6 +100,10 @@ def number_at(text: str, tokens: Tokens, i: int) -> Number | None:
     return None if percent or dated else number
 
 
+_COUNTED: Final = PRISONER_NOUNS | TROOP_NOUNS | ATTACK_NOUNS
+"""Nouns that make a year-like number a count when they follow it ("2000 prisoners")."""
+
+
 def _digits(text: str, tokens: Tokens, i: int) -> Number | None:
     """A number in digits, unless glued to letters, money, a time, a bare decimal or a year."""
     start, end = tokens.starts[i], tokens.ends[i]
@@ -123,8 +127,7 @@ def _digits(text: str, tokens: Tokens, i: int) -> Number | None:
         return Number(round(float(raw) * scale), i + 2)
     if "." in raw:
         return None
-    counted = PRISONER_NOUNS | TROOP_NOUNS | ATTACK_NOUNS
-    year = len(raw) == 4 and 1900 <= int(raw) <= 2100 and head_word(following) not in counted
+    year = len(raw) == 4 and 1900 <= int(raw) <= 2100 and head_word(following) not in _COUNTED
     return None if year else Number(int(raw), i + 1)
 
 

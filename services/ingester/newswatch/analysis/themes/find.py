@@ -53,8 +53,8 @@ def find(engine: ThemeEngine, texts: Sequence[FoldedText], language: Language) -
             places: list[Place] | None = None
             for term_id, theme, following in starting_with.get(segment, ()):
                 if following:
-                    if not all(later in segment_places for later in following):
-                        continue
+                    if not all(map(segment_places.__contains__, following)):
+                        continue  # some later segment occurs nowhere (most chains)
                     chain = _chain(following, spans, segment_places)
                     if not chain:
                         continue
