@@ -8,8 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswatch.analysis.facts.extract import extract
+from newswatch.analysis.facts.figures import figures_in
+from newswatch.analysis.facts.figures_multilingual import figures_in_language
 from newswatch.analysis.facts.gazetteer import compile_gazetteer
-from newswatch_schemas import TextField
+from newswatch_schemas import Figure, TextField
 
 GAZETTEER = compile_gazetteer()
 
@@ -243,3 +245,38 @@ def test_arabic_marks_and_tatweel_do_not_split_words() -> None:
     assert figures("مَقتَل 20 شَخصًا") == [("killed", 20, "exact", "20")]
     assert figures("قُتِلَ 12 جنديًّا") == [("killed", 12, "exact", "12")]
     assert figures("۳۰ حــمله‌ی طالبان") == [("attacks", 30, "exact", "۳۰")]
+
+
+_FRENCH = next(lexicon for lexicon in GAZETTEER.lexicons if lexicon.language == "fr")
+
+
+def _french(text: str, taken: tuple[Figure, ...] = ()) -> list[tuple[int, str]]:
+    found = figures_in_language(_FRENCH, text, TextField.SUMMARY, 0, len(text), taken=taken)
+    return [(figure.value, figure.text) for figure in found]
+
+
+def test_another_language_keeps_clear_of_the_figures_taken() -> None:
+    text = "12 soldats tués et 5 otages libérés"
+    [twelve, five] = figures_in_language(_FRENCH, text, TextField.SUMMARY, 0, len(text))
+    assert _french(text) == [(12, "12"), (5, "5")]
+    assert _french(text, (twelve,)) == [(5, "5")]
+    assert _french(text, (five,)) == [(12, "12")]
+    assert _french(text, (twelve, five)) == []
+
+
+_MIXED = (
+    "12 5 2,500 4 000 at least au moins more than plus de forces force raid raids explosion "
+    "troops soldiers soldats killed tués wounded blessés prisoners otages freed libérés of de "
+    "the security les and et dozens dizaines deux cents three hundred , . ; ( -"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MIXED.split()), max_size=30).map(" ".join))
+def test_skipping_a_reading_covered_by_english_figures_changes_nothing(text: str) -> None:
+    english = tuple(figures_in(text, TextField.SUMMARY, 0, len(text)))
+    every = figures_in_language(_FRENCH, text, TextField.SUMMARY, 0, len(text))
+    kept = [f for f in every if not any(e.start < f.end and f.start < e.end for e in english)]
+    assert (
+        figures_in_language(_FRENCH, text, TextField.SUMMARY, 0, len(text), taken=english) == kept
+    )

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newswatch.analysis.stories import (
     BurstConfig,
@@ -19,6 +21,8 @@ from newswatch.analysis.stories import (
     shingle_hashes,
     story_text,
 )
+from newswatch.analysis.stories.index import story_key, story_key_of_words
+from newswatch.analysis.text import fold
 from newswatch_schemas import StoryBurst
 from newswatch_schemas.cloudevents import binary_headers, burst_attributes
 
@@ -387,3 +391,20 @@ def test_new_source_says_whether_the_source_joined_the_story() -> None:
     other = index.assign(hex_id("c"), text, at, "wire-b")
     assert (first.new_source, again.new_source, other.new_source) == (True, False, True)
     assert first.story_id == again.story_id == other.story_id
+
+
+_STORY_VOCABULARY = (
+    "U.S. U. S. 5,000 5, 000 Taliban's Taliban' s 's . , ' ’ - Kabul کابل ۱۰۰ ي ة a b 12"
+)
+_STORY_PIECES = st.sampled_from(_STORY_VOCABULARY.split())
+_STORY_TEXTS = st.lists(_STORY_PIECES, max_size=12).map(" ".join) | st.text(max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STORY_TEXTS, _STORY_TEXTS)
+def test_the_key_from_the_fields_folded_apart_is_the_key_of_the_story_text(
+    title: str, summary: str
+) -> None:
+    config = StoryConfig(max_words=8)
+    words = [*fold(title).words, *fold(summary).words]
+    assert story_key_of_words(words, config) == story_key(story_text(title, summary), config)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from newswatch.analysis.evaluate import BUNDLED_SET
 from newswatch.analysis.language import primary_language
 from newswatch.analysis.morphology import TermSyntaxError, parse_term, word_forms
-from newswatch.analysis.text import _DIGIT_GROUP, _FOLD, _INITIALISM, _POSSESSIVE, fold
+from newswatch.analysis.text import _DIGIT_GROUP, _FOLD, _INITIALISM, _POSSESSIVE, FoldedText, fold
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,13 @@ def test_fold_keeps_its_definition(original: str) -> None:
     folded = fold(original)
     assert folded.text == folded_by_definition(original)
     assert folded.words == folded.text.split()
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1 ,.'’\u200c-é۵كً ﬁß")) | st.characters()))
+def test_the_map_back_is_the_same_however_it_is_made(original: str) -> None:
+    """A field that folding left whole maps each word to one run; the general map (the runs
+    joined by cumulative length) gives the same spans."""
+    folded = fold(original)
+    general = FoldedText(original, folded.text)
+    for word in range(len(folded.words)):
+        assert folded.word_span(word, word) == general.word_span(word, word)

@@ -85,6 +85,11 @@ class Analysis:
         """The language the item was (or would have been) matched in, and why."""
         return self._language.choice
 
+    @property
+    def folded(self) -> tuple[FoldedText, FoldedText]:
+        """The item's title and summary as folded for the analysis (``text.fold``)."""
+        return self._language.texts
+
     def revised(self, themes: list[ThemeMatch], facts: Facts) -> "Analysis":
         """The same analysis with these themes and facts."""
         return Analysis(themes, facts, self._language)

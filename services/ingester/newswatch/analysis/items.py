@@ -3,6 +3,7 @@
 Pure functions; the only input besides the entry is the feed it came from and the fetch time.
 """
 
+import functools
 import hashlib
 import html
 import re
@@ -46,6 +47,7 @@ TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 path characters; the rest is percent-encoded
 _WHITESPACE = re.compile(r"\s+")
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 _CONTROL_TO_SPACE = dict.fromkeys(
     (code for code in range(0xA0) if unicodedata.category(chr(code)) == "Cc"), " "
@@ -106,11 +108,14 @@ def plain_text(markup: str, max_chars: int) -> str:
     return text[:max_chars].rstrip()
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_url(link: str, base_url: str) -> str:
     """Absolute http(s) URL with tracking parameters, fragment and default port removed, and
     characters that may not stand in a URL path percent-encoded.
 
-    Raises ``ValueError`` for anything that is not an http or https URL.
+    Raises ``ValueError`` for anything that is not an http or https URL. Remembered (a pure
+    function of its arguments): ``entry_id`` and ``normalise_entry`` both need a new entry's
+    URL, and ``entry_id`` is asked again for every entry on every poll of its feed.
     """
     absolute = urljoin(base_url, link.strip())
     parts = urlsplit(absolute)
@@ -172,10 +177,12 @@ def publication_time(published: datetime | None, fetched_at: datetime) -> tuple[
     return published, False
 
 
+@functools.lru_cache(maxsize=1024)
 def language_tag(raw: str) -> str:
-    """A lower-case BCP 47 tag (``en-us``), or ``und`` when the feed gives none."""
+    """A lower-case BCP 47 tag (``en-us``), or ``und`` when the feed gives none. Remembered:
+    a feed gives every entry the same tag."""
     tag = raw.strip().replace("_", "-").lower()
-    return tag if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,8})*", tag) else "und"
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else "und"
 
 
 def normalise_entry(

@@ -15,7 +15,7 @@ from newswatch.analysis.config import TextSettings
 from newswatch.analysis.engine import Analyzer
 from newswatch.analysis.items import FeedContext, normalise_entry, plain_text
 from newswatch.analysis.stories import StoryConfig
-from newswatch.analysis.stories.index import StoryKey, story_key, story_text
+from newswatch.analysis.stories.index import StoryKey, story_key_of_words
 from newswatch.common.encoded_item import STORY_PLACEHOLDER, EncodedItem
 from newswatch.common.errors import EntryRejectedError
 from newswatch.common.raw_entry import RawEntry
@@ -120,7 +120,8 @@ def prepare_entry(
         themes=tuple(theme.theme for theme in themes),
         published_ts=None if estimated else matched.published_at.timestamp(),
     )
-    key = story_key(story_text(item.title, item.summary), preparation.story_config)
+    title, summary = analysis.folded
+    key = story_key_of_words([*title.words, *summary.words], preparation.story_config)
     return prepared._replace(item=encoded, story=key)
 
 

@@ -95,6 +95,7 @@ a full stop is in almost every summary)."""
 
 
 _SPACED_RUN: Final = re.compile(r" *[^ ]+")
+_RUN: Final = re.compile(r"[^ ]+")
 
 
 class FoldedText:
@@ -139,10 +140,20 @@ class _WordMap:
     Folding the original again (without dropping the joining characters) gives runs of word
     characters; each folded word is one run or several consecutive ones that ``fold``
     joined (``u`` ``s`` → ``us``, ``5`` ``000`` → ``5000``, ``taliban`` ``s`` → ``talibans``), so
-    the cumulative lengths of the words are among the cumulative lengths of the runs.
+    the cumulative lengths of the words are among the cumulative lengths of the runs. When
+    ``fold`` dropped nothing (``translated`` is then given: most fields), each word is one run,
+    and the runs' spans are the words'.
     """
 
-    __slots__ = ("_original", "_origins", "_run_after", "_run_ends", "_run_lengths", "_word_ends")
+    __slots__ = (
+        "_original",
+        "_origins",
+        "_run_after",
+        "_run_ends",
+        "_run_lengths",
+        "_word_ends",
+        "_word_spans",
+    )
 
     def __init__(self, original: str, words: list[str], translated: str | None) -> None:
         folded = original.translate(_FOLD) if translated is None else translated
@@ -150,6 +161,10 @@ class _WordMap:
         self._origins: list[int] | None = None
         if len(folded) != len(original) or not _UNEVEN.isdisjoint(original):
             self._origins = [index for index, char in enumerate(original) for _ in _FOLD[ord(char)]]
+        self._word_spans: list[tuple[int, int]] | None = None
+        if translated is not None:
+            self._word_spans = [match.span() for match in _RUN.finditer(folded)]
+            return
         pieces = _SPACED_RUN.findall(folded)
         self._run_ends = list(accumulate(map(len, pieces)))
         self._run_lengths = list(map(len, map(str.lstrip, pieces)))
@@ -159,13 +174,19 @@ class _WordMap:
 
     def start(self, word: int) -> int:
         """Original offset of the first character of folded word ``word``."""
-        run = self._run_after[self._word_ends[word - 1]] + 1 if word else 0
-        folded = self._run_ends[run] - self._run_lengths[run]
+        if self._word_spans is not None:
+            folded = self._word_spans[word][0]
+        else:
+            run = self._run_after[self._word_ends[word - 1]] + 1 if word else 0
+            folded = self._run_ends[run] - self._run_lengths[run]
         return folded if self._origins is None else self._origins[folded]
 
     def end(self, word: int) -> int:
         """Original offset just past folded word ``word`` (and any marks after it)."""
-        folded = self._run_ends[self._run_after[self._word_ends[word]]]
+        if self._word_spans is not None:
+            folded = self._word_spans[word][1]
+        else:
+            folded = self._run_ends[self._run_after[self._word_ends[word]]]
         if self._origins is None:
             return folded
         end = self._origins[folded - 1] + 1

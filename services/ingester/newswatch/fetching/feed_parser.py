@@ -130,30 +130,34 @@ def _ttl_seconds(ttl: Any) -> float | None:
 
 
 def _raw_entry(index: int, entry: Any, feed_language: str) -> RawEntry:
-    # dict.get: feedparser's own get() maps missing keys onto each other with a warning
-    published_raw = str(dict.get(entry, "published") or dict.get(entry, "updated") or "")
+    # dict.get throughout: feedparser's own get() maps missing keys onto each other (with a
+    # warning for the dates), and for the plain keys read here it gives what dict.get gives,
+    # at several times the cost
+    get = dict.get
+    published_raw = str(get(entry, "published") or get(entry, "updated") or "")
     published = (
         None
         if _impossible_calendar_date(published_raw)
-        else _utc_datetime(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"))
+        else _utc_datetime(get(entry, "published_parsed") or get(entry, "updated_parsed"))
     )
-    summary = str(entry.get("summary") or "")
-    if not summary and entry.get("content"):
-        summary = str(entry.content[0].get("value") or "")
-    detail = entry.get("summary_detail") or entry.get("title_detail") or {}
+    summary = str(get(entry, "summary") or "")
+    content = get(entry, "content")
+    if not summary and content:
+        summary = str(get(content[0], "value") or "")
+    detail = get(entry, "summary_detail") or get(entry, "title_detail") or {}
     return RawEntry(
         index=index,
-        guid=str(entry.get("id") or ""),
-        link=str(entry.get("link") or ""),
-        title=str(entry.get("title") or ""),
+        guid=str(get(entry, "id") or ""),
+        link=str(get(entry, "link") or ""),
+        title=str(get(entry, "title") or ""),
         summary=summary,
         published=published,
         published_raw=published_raw,
         authors=tuple(
-            str(author["name"]) for author in entry.get("authors", []) if author.get("name")
+            str(author["name"]) for author in get(entry, "authors", ()) if get(author, "name")
         ),
-        tags=tuple(str(tag["term"]) for tag in entry.get("tags", []) if tag.get("term")),
-        language=str(detail.get("language") or feed_language or ""),
+        tags=tuple(str(tag["term"]) for tag in get(entry, "tags", ()) if get(tag, "term")),
+        language=str(get(detail, "language") or feed_language or ""),
     )
 
 

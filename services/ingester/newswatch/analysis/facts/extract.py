@@ -83,9 +83,11 @@ def _figures(
     index = max(hits, key=lambda index: _language_evidence(gazetteer, folded, index, hits))
     lexicon = gazetteer.lexicons[index]
     for start, end in cue_windows(folded, found[language_cue(index)], lexicon.number_start):
-        for figure in figures_in_language(lexicon, folded.original, field, start, end):
+        for figure in figures_in_language(
+            lexicon, folded.original, field, start, end, taken=tuple(figures)
+        ):
             if not any(f.start < figure.end and figure.start < f.end for f in figures):
-                figures.append(figure)
+                figures.append(figure)  # unless it overlaps one of its own language
     return sorted(figures, key=lambda figure: figure.start)
 
 

@@ -226,16 +226,14 @@ def cue_windows(
 def figures_in(text: str, field: TextField, start: int, end: int) -> list[Figure]:
     """Every figure in ``text[start:end]`` (one field's original text), in order."""
     tokens = tokenize(text, start, end)
-    kinds, words = tokens.kinds, tokens.words
     figures = []
-    i = 0
-    while i < len(kinds):
-        starts_number = kinds[i] == NUM or (
-            kinds[i] == WORD and words[i].partition("-")[0] in NUMBER_STARTS
-        )
-        number = number_at(text, tokens, i) if starts_number else None
+    i = 0  # the first token not yet read: a number phrase found is not read again
+    for candidate in _number_starts(tokens):
+        if candidate < i:
+            continue
+        i = candidate
+        number = number_at(text, tokens, i)
         if number is None:
-            i += 1
             continue
         qualifier, first = qualifier_before(tokens, i)
         if number.ranged and first == i and tokens.word(i - 1) == "between":
@@ -257,3 +255,12 @@ def figures_in(text: str, field: TextField, start: int, end: int) -> list[Figure
             )
         i = number.end
     return figures
+
+
+def _number_starts(tokens: Tokens) -> list[int]:
+    """The tokens a number may start at: digits, and words that begin a number in words."""
+    return [
+        index
+        for index, (kind, word) in enumerate(zip(tokens.kinds, tokens.words, strict=True))
+        if kind == NUM or (kind == WORD and word.partition("-")[0] in NUMBER_STARTS)
+    ]

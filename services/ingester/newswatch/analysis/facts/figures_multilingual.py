@@ -27,6 +27,7 @@ makes it no count. The qualifier is the phrase before the number, or one after i
 about. The span is the number phrase with a qualifier next to it.
 """
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from newswatch.analysis.facts.figure_vocabulary import (
@@ -43,6 +44,7 @@ from newswatch.analysis.facts.figure_vocabulary import (
 )
 from newswatch.analysis.facts.numbers import WORD, Tokens, figure_over, implied_qualifier
 from newswatch.analysis.facts.numbers_multilingual import (
+    may_start_number,
     number_at,
     qualifier_after,
     qualifier_before,
@@ -174,11 +176,30 @@ def _trailing_qualifier(lexicon: Lexicon, tokens: Tokens, end: int) -> FigureQua
 
 
 def figures_in_language(
-    lexicon: Lexicon, text: str, field: TextField, start: int, end: int
+    lexicon: Lexicon,
+    text: str,
+    field: TextField,
+    start: int,
+    end: int,
+    *,
+    taken: Sequence[Figure] = (),
 ) -> list[Figure]:
     """Every figure in ``text[start:end]`` (one field's original text) in the lexicon's
-    language, in order."""
+    language, in order, but those that overlap a figure of ``taken`` (found in the field
+    already, by the English grammar: they win).
+
+    A figure spans the first token of its number, so when every token where a number may
+    start lies inside a figure of ``taken``, none could be kept, and the grammar is not run.
+    That is the common case of an English field that has a cue word of another language
+    too: "forces" is a French troop noun, "raid" and "explosion" French attack nouns.
+    """
     tokens = tokenize(lexicon, text, start, end)
+    if taken and all(
+        any(figure.start <= tokens.starts[i] < figure.end for figure in taken)
+        for i in range(len(tokens.kinds))
+        if may_start_number(lexicon, tokens, i)
+    ):
+        return []
     figures = []
     i = 0
     while i < len(tokens.kinds):
@@ -207,4 +228,8 @@ def figures_in_language(
                 )
             )
         i = max(number.end, last)
-    return figures
+    return [
+        figure
+        for figure in figures
+        if not any(other.start < figure.end and figure.start < other.end for other in taken)
+    ]

@@ -91,6 +91,10 @@ def _decide(gazetteer: Gazetteer, text: str, group: list[_Hit]) -> Iterator[_Hit
     if not group:
         return
     names = gazetteer.names
+    if len(group) == 1:  # most spans: nothing to decide between
+        if names[group[0].name].target != IGNORE:
+            yield group[0]
+        return
     kinds = [names[hit.name] for hit in group]
     if any(name.target == IGNORE for name in kinds):
         return

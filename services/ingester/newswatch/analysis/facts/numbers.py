@@ -57,17 +57,14 @@ class Tokens:
 
 def tokenize(text: str, start: int, end: int) -> Tokens:
     """The tokens of ``text[start:end]``, with offsets into ``text``."""
-    found = [(match.lastindex or 1, *match.span()) for match in _TOKEN.finditer(text, start, end)]
-    if not found:
-        return Tokens([], [], [], [])
-    groups, starts, ends = (list(column) for column in zip(*found, strict=True))
-    kinds = [group - 1 for group in groups]
-    lowered = [
-        text[first:last].lower().replace("’", "'") if kind == WORD else ""
-        for kind, first, last in zip(kinds, starts, ends, strict=True)
-    ]
-    words = [word[:-2] if word.endswith("'s") else word for word in lowered]
-    return Tokens(kinds, starts, ends, words)
+    matches = list(_TOKEN.finditer(text, start, end))
+    words = [(word.lower().replace("’", "'") if (word := match[2]) else "") for match in matches]
+    return Tokens(
+        kinds=[(match.lastindex or 1) - 1 for match in matches],
+        starts=[match.start() for match in matches],
+        ends=[match.end() for match in matches],
+        words=[word[:-2] if word.endswith("'s") else word for word in words],
+    )
 
 
 def head_word(word: str) -> str:
@@ -103,6 +100,10 @@ def number_at(text: str, tokens: Tokens, i: int) -> Number | None:
     return None if percent or dated else number
 
 
+_COUNTED: Final = PRISONER_NOUNS | TROOP_NOUNS | ATTACK_NOUNS
+"""Nouns that make a year-like number a count when they follow it ("2000 prisoners")."""
+
+
 def _digits(text: str, tokens: Tokens, i: int) -> Number | None:
     """A number in digits, unless glued to letters, money, a time, a bare decimal or a year."""
     start, end = tokens.starts[i], tokens.ends[i]
@@ -126,8 +127,7 @@ def _digits(text: str, tokens: Tokens, i: int) -> Number | None:
         return Number(round(float(raw) * scale), i + 2)
     if "." in raw:
         return None
-    counted = PRISONER_NOUNS | TROOP_NOUNS | ATTACK_NOUNS
-    year = len(raw) == 4 and 1900 <= int(raw) <= 2100 and head_word(following) not in counted
+    year = len(raw) == 4 and 1900 <= int(raw) <= 2100 and head_word(following) not in _COUNTED
     return None if year else Number(int(raw), i + 1)
 
 

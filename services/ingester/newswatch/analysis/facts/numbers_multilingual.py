@@ -59,15 +59,20 @@ def _is_number_word(lexicon: Lexicon, word: str) -> bool:
     )
 
 
+def may_start_number(lexicon: Lexicon, tokens: Tokens, i: int) -> bool:
+    """Whether a number may start at token ``i``: digits, or a word that starts a number in
+    words; ``number_at`` finds none anywhere else."""
+    kind = tokens.kinds[i]
+    return kind == NUM or (kind == WORD and tokens.words[i] in lexicon.number_words)
+
+
 def number_at(lexicon: Lexicon, text: str, tokens: Tokens, i: int) -> Number | None:
     """The count that starts at token ``i``, or None (not a number, or not a count)."""
-    kind = tokens.kinds[i]
-    if kind == NUM:
-        number = _digits(lexicon, text, tokens, i)
-    elif kind == WORD and tokens.words[i] in lexicon.number_words:
-        number = _words(lexicon, tokens, i)
-    else:
+    if not may_start_number(lexicon, tokens, i):
         return None
+    number = (
+        _digits(lexicon, text, tokens, i) if tokens.kinds[i] == NUM else _words(lexicon, tokens, i)
+    )
     if number is None:
         return None
     number = _ranged(lexicon, text, tokens, number)

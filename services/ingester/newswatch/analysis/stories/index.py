@@ -80,7 +80,14 @@ class StoryKey(NamedTuple):
 
 def story_key(text: str, config: "StoryConfig") -> StoryKey:
     """The key of an item's story text (``story_text``) under ``config``."""
-    words = fold(text).words[: config.max_words]
+    return story_key_of_words(fold(text).words, config)
+
+
+def story_key_of_words(words: list[str], config: "StoryConfig") -> StoryKey:
+    """The key of an item's story text from its folded words: the folded title's words, then
+    the folded summary's, are the words of the folded ``story_text`` (no folding rule joins
+    across the line between them), so the analysis's folding serves."""
+    words = words[: config.max_words]
     return StoryKey(tuple(_shingles(words, config.shingle_words)), _numbers(words))
 
 

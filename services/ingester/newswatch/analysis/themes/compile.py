@@ -45,8 +45,8 @@ class ExclusionRule:
     words: int | None
 
 
-Starter = tuple[int, int, tuple[int, ...]]
-"""A term that starts with a segment: term id, theme, following segments."""
+Starter = tuple[int, tuple[int, ...]]
+"""A term that starts with a segment: term id, following segments."""
 Starters = dict[int, tuple[Starter, ...]]
 """Per segment: the terms that start with it."""
 
@@ -133,7 +133,7 @@ def _starters(terms: list[TermRule], languages: set[str] | None) -> Starters:
     starting_with: dict[int, list[Starter]] = {}
     for term_id, rule in enumerate(terms):
         if languages is None or rule.language in languages:
-            starter = (term_id, rule.theme, rule.segments[1:])
+            starter = (term_id, rule.segments[1:])
             starting_with.setdefault(rule.segments[0], []).append(starter)
     return {segment: tuple(found) for segment, found in starting_with.items()}
 

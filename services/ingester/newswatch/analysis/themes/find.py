@@ -46,15 +46,14 @@ def find(engine: ThemeEngine, texts: Sequence[FoldedText], language: Language) -
     if not any(scans):
         return _NOTHING
     found: dict[int, list[Place]] = {}
-    by_theme: dict[int, set[int]] = {}
     starting_with = starters_for(engine, language() if callable(language) else language)
     for field, segment_places in enumerate(scans):
         for segment, spans in segment_places.items():
             places: list[Place] | None = None
-            for term_id, theme, following in starting_with.get(segment, ()):
+            for term_id, following in starting_with.get(segment, ()):
                 if following:
-                    if not all(later in segment_places for later in following):
-                        continue
+                    if not all(map(segment_places.__contains__, following)):
+                        continue  # some later segment occurs nowhere (most chains)
                     chain = _chain(following, spans, segment_places)
                     if not chain:
                         continue
@@ -64,11 +63,9 @@ def find(engine: ThemeEngine, texts: Sequence[FoldedText], language: Language) -
                     term_places = places
                 earlier = found.get(term_id)
                 found[term_id] = term_places if earlier is None else earlier + term_places
-                terms = by_theme.get(theme)
-                if terms is None:
-                    by_theme[theme] = {term_id}
-                else:
-                    terms.add(term_id)
+    by_theme: dict[int, set[int]] = {}
+    for term_id in found:  # in the order the terms were first found
+        by_theme.setdefault(engine.terms[term_id].theme, set()).add(term_id)
     return Found(found, by_theme)
 
 
