@@ -344,9 +344,16 @@ def main() -> None:
             args.profile,
             workers=args.workers,
         )
+        print(
+            f"ingester run: {figures['wall_s']:.1f} s, CPU {figures['cpu_s']:.1f} s (reading the "
+            "topics back now)",
+            flush=True,
+        )
         items = read_all(bootstrap, f"{prefix}.items", timeout_s=300)
         themed = [
-            record for theme in THEMES for record in read_all(bootstrap, f"{prefix}.theme.{theme}")
+            record
+            for theme in THEMES
+            for record in read_all(bootstrap, f"{prefix}.theme.{theme}", timeout_s=300)
         ]
         count = len(items)
         expected = args.feeds * args.items
