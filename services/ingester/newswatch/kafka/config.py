@@ -36,7 +36,9 @@ class KafkaSettings(BaseModel):
     topic_partitions: int = Field(3, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
     max_unacked_records: int = Field(
-        10_000, ge=1, description="Sends awaiting a Kafka ack; polling pauses when it is reached."
+        10_000,
+        ge=1,
+        description="Records in flight to Kafka at once: the spool drains in turns of this many.",
     )
     request_timeout_seconds: float = Field(30.0, gt=0)
     group_id: str | None = Field(
