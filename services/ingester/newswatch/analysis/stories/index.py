@@ -236,26 +236,28 @@ class StoryIndex:
         restart): it joins that story, unmatched, so that the ids agree wherever they were
         given. An item id already indexed is a repeat, as in ``assign`` (observing twice changes
         nothing)."""
-        return self._index(
-            item_id, story_key(text, self.config), published_at, source, joining=story_id
-        )
+        return self._index(item_id, text, published_at, source, joining=story_id)
 
     def _index(
         self,
         item_id: str,
-        key: "StoryKey",
+        key: StoryKey | str,
         published_at: datetime,
         source: str,
         *,
         joining: str | None,
     ) -> StoryAssignment:
         """Index a new item in story ``joining``, or in its best match's (``joining`` None);
-        a known item id is a repeat."""
+        a known item id is a repeat. ``key`` is the item's key, or its story text to make the
+        key from, only when the item is new: a replica observes its own items again when it
+        follows the items topic, and those are repeats."""
         published_ts = aware_timestamp(published_at)
         self._advance(published_ts)
         known = self._items.get(item_id)
         if known is not None:
             return self._repeat(known, source, published_at)
+        if isinstance(key, str):
+            key = story_key(key, self.config)
         shingles = array("I", key.shingles)
         numbers = key.numbers
         match, similarity = None, 0.0
